@@ -1,0 +1,145 @@
+//! Deciding what a file is, and the typed models of each artifact kind.
+
+pub mod rules;
+
+use std::ops::Range;
+
+use crate::policy::Policy;
+use crate::source::Span;
+use crate::syntax::yaml::{self, Kind, Node, Style};
+
+/// A scalar from a YAML file: its value and where it is. Sub-spans of the
+/// value (a token inside an `expr: |` block) map back to the file lazily.
+#[derive(Debug, Clone)]
+pub struct Scalar {
+    pub value: String,
+    pub span: Span,
+    style: Style,
+    from_alias: bool,
+}
+
+impl Scalar {
+    pub fn from_node(n: &Node) -> Option<Scalar> {
+        match &n.kind {
+            Kind::Scalar { value, style } => Some(Scalar {
+                value: value.clone(),
+                span: n.span.clone(),
+                style: *style,
+                from_alias: n.from_alias,
+            }),
+            _ => None,
+        }
+    }
+
+    /// File span of the value bytes `r`.
+    pub fn sub_span(&self, text: &str, r: Range<usize>) -> Span {
+        if self.from_alias {
+            return self.span.clone();
+        }
+        let map = yaml::scalar_offsets(text, self.span.start, &self.value, self.style);
+        let clamp = |i: usize| i.min(self.value.len());
+        let (s, e) = (clamp(r.start), clamp(r.end));
+        let start = map.get(s).copied().unwrap_or(self.span.start);
+        let end = if e > s {
+            // end after the last character of the range
+            let mut last = e - 1;
+            while last > s && !self.value.is_char_boundary(last) {
+                last -= 1;
+            }
+            let ch_len = self.value[last..]
+                .chars()
+                .next()
+                .map(char::len_utf8)
+                .unwrap_or(1);
+            map.get(last).copied().unwrap_or(start) + ch_len
+        } else {
+            start
+        };
+        Span::new(start, end)
+    }
+}
+
+/// What a file was recognised as.
+#[derive(Debug)]
+pub enum Artifact {
+    /// Prometheus or Loki rule groups (plain file or PrometheusRule manifests).
+    Rules(rules::RuleFile),
+    /// Grafana dashboard JSON.
+    Dashboard,
+    /// An o11ylint contract, with its kind.
+    Contract(String),
+    /// Grafana Alloy configuration.
+    Alloy,
+    /// Nothing to lint; the reason is shown with `--verbose`.
+    Other(String),
+}
+
+impl Artifact {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Artifact::Rules(r) => match (r.backend, r.from_manifest) {
+                (rules::Backend::Prometheus, false) => "Prometheus rule file",
+                (rules::Backend::Prometheus, true) => "PrometheusRule manifest",
+                (rules::Backend::Loki, _) => "Loki rule file",
+            },
+            Artifact::Dashboard => "Grafana dashboard",
+            Artifact::Contract(_) => "contract",
+            Artifact::Alloy => "Alloy configuration",
+            Artifact::Other(_) => "other",
+        }
+    }
+}
+
+pub const CONTRACT_API_VERSION: &str = "o11ylint.dev/v1";
+
+fn is_prometheus_rule_manifest(doc: &Node) -> bool {
+    doc.get_str("apiVersion")
+        .is_some_and(|v| v.starts_with("monitoring.coreos.com/"))
+        && doc.get_str("kind") == Some("PrometheusRule")
+}
+
+/// Classify a YAML file from its documents. `rel` is the repository-relative
+/// path (policy globs match against it).
+pub fn classify_yaml(rel: &str, text: &str, docs: &[Node], policy: &Policy) -> Artifact {
+    if docs.iter().any(is_prometheus_rule_manifest) {
+        let groups: Vec<&Node> = docs
+            .iter()
+            .filter(|d| is_prometheus_rule_manifest(d))
+            .filter_map(|d| d.get("spec"))
+            .collect();
+        return Artifact::Rules(rules::RuleFile::build(text, &groups, true, rel, policy));
+    }
+    let Some(first) = docs.iter().find(|d| !d.is_null()) else {
+        return Artifact::Other("empty YAML document".into());
+    };
+    if first.get_str("apiVersion") == Some(CONTRACT_API_VERSION) {
+        return Artifact::Contract(first.get_str("kind").unwrap_or("").to_string());
+    }
+    if first.get("groups").is_some() && first.as_map().is_some() {
+        return Artifact::Rules(rules::RuleFile::build(text, &[first], false, rel, policy));
+    }
+    if let Some(kind) = first.get_str("kind") {
+        return Artifact::Other(format!(
+            "Kubernetes `{kind}` manifest, not a PrometheusRule"
+        ));
+    }
+    Artifact::Other(
+        "YAML without `groups:`, a PrometheusRule manifest or a contract `apiVersion`".into(),
+    )
+}
+
+/// Classify a JSON file from its text (dashboards are parsed by their rules).
+pub fn classify_json(text: &str) -> Artifact {
+    let head = &text[..text.len().min(64 * 1024)];
+    let dashboard_markers = [
+        "\"panels\"",
+        "\"schemaVersion\"",
+        "\"elements\"",
+        "\"templating\"",
+    ];
+    if dashboard_markers.iter().any(|m| head.contains(m)) {
+        Artifact::Dashboard
+    } else {
+        Artifact::Other("JSON that does not look like a Grafana dashboard".into())
+    }
+}

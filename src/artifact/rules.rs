@@ -1,0 +1,429 @@
+//! Prometheus and Loki rule files (`groups:`), also inside PrometheusRule
+//! manifests (`spec.groups`). Each expression is parsed once here; rules read
+//! the results.
+
+use crate::artifact::Scalar;
+use crate::diag::closest;
+use crate::policy::Policy;
+use crate::source::Span;
+use crate::syntax::logql;
+use crate::syntax::promql;
+use crate::syntax::yaml::Node;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Prometheus,
+    Loki,
+}
+
+#[derive(Debug)]
+pub enum Parsed {
+    Prom(Result<promql::Analysis, promql::PromError>),
+    Loki(Result<logql::Expr, logql::ParseError>),
+}
+
+#[derive(Debug)]
+pub struct Expr {
+    pub scalar: Scalar,
+    pub parsed: Parsed,
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    pub alert: Option<Scalar>,
+    pub record: Option<Scalar>,
+    pub expr: Option<Expr>,
+    pub for_: Option<Scalar>,
+    pub keep_firing_for: Option<Scalar>,
+    pub labels: Vec<(Scalar, Scalar)>,
+    pub annotations: Vec<(Scalar, Scalar)>,
+    pub span: Span,
+}
+
+impl Rule {
+    /// The alert or record name.
+    pub fn name(&self) -> Option<&Scalar> {
+        self.alert.as_ref().or(self.record.as_ref())
+    }
+    pub fn is_alert(&self) -> bool {
+        self.alert.is_some()
+    }
+    pub fn label(&self, key: &str) -> Option<&(Scalar, Scalar)> {
+        self.labels.iter().find(|(k, _)| k.value == key)
+    }
+    pub fn annotation(&self, key: &str) -> Option<&(Scalar, Scalar)> {
+        self.annotations.iter().find(|(k, _)| k.value == key)
+    }
+}
+
+#[derive(Debug)]
+pub struct Group {
+    pub name: Option<Scalar>,
+    pub interval: Option<Scalar>,
+    pub labels: Vec<(Scalar, Scalar)>,
+    pub rules: Vec<Rule>,
+    pub span: Span,
+}
+
+/// A shape problem (what promtool would refuse to load).
+#[derive(Debug, Clone)]
+pub struct StructureIssue {
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct RuleFile {
+    pub backend: Backend,
+    /// Why this backend was chosen (for `--verbose`).
+    pub backend_reason: String,
+    pub from_manifest: bool,
+    pub groups: Vec<Group>,
+    pub structure: Vec<StructureIssue>,
+}
+
+impl RuleFile {
+    pub fn alerts(&self) -> impl Iterator<Item = (&Group, &Rule)> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.rules.iter().map(move |r| (g, r)))
+            .filter(|(_, r)| r.is_alert())
+    }
+    pub fn rules(&self) -> impl Iterator<Item = (&Group, &Rule)> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.rules.iter().map(move |r| (g, r)))
+    }
+}
+
+const TOP_KEYS: &[&str] = &["groups"];
+const GROUP_KEYS: &[&str] = &[
+    "name",
+    "interval",
+    "query_offset",
+    "limit",
+    "rules",
+    "labels",
+    // Thanos
+    "partial_response_strategy",
+    // Cortex / Mimir
+    "source_tenants",
+    "evaluation_delay",
+    "align_evaluation_time_on_interval",
+];
+const RULE_KEYS: &[&str] = &[
+    "alert",
+    "record",
+    "expr",
+    "for",
+    "keep_firing_for",
+    "labels",
+    "annotations",
+];
+
+struct Builder {
+    structure: Vec<StructureIssue>,
+}
+
+impl Builder {
+    fn issue(&mut self, span: Span, message: impl Into<String>, help: Option<String>) {
+        self.structure.push(StructureIssue {
+            span,
+            message: message.into(),
+            help,
+        });
+    }
+
+    fn unknown_keys(&mut self, node: &Node, allowed: &[&str], what: &str) {
+        for (k, _) in node.as_map().unwrap_or(&[]) {
+            let key = k.as_str().unwrap_or("");
+            if !allowed.contains(&key) {
+                let help = closest(key, allowed.iter().copied())
+                    .map(|c| format!("did you mean `{c}`?"))
+                    .unwrap_or_else(|| format!("{what} keys are: {}", allowed.join(", ")));
+                self.issue(
+                    k.span.clone(),
+                    format!("unknown key `{key}` in {what}"),
+                    Some(help),
+                );
+            }
+        }
+    }
+
+    fn scalar(&mut self, node: &Node, key: &str, what: &str) -> Option<Scalar> {
+        let (k, v) = node.entry(key)?;
+        match Scalar::from_node(v) {
+            Some(s) if !v.is_null() => Some(s),
+            _ => {
+                self.issue(
+                    v.span.clone().cover(&k.span),
+                    format!(
+                        "`{key}` in {what} must be a string, found a {}",
+                        v.type_name()
+                    ),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    fn string_map(&mut self, node: &Node, key: &str) -> Vec<(Scalar, Scalar)> {
+        let Some(v) = node.get(key) else {
+            return Vec::new();
+        };
+        if v.is_null() {
+            return Vec::new();
+        }
+        let Some(entries) = v.as_map() else {
+            self.issue(
+                v.span.clone(),
+                format!(
+                    "`{key}` must be a mapping of names to strings, found a {}",
+                    v.type_name()
+                ),
+                None,
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (k, val) in entries {
+            match (Scalar::from_node(k), Scalar::from_node(val)) {
+                (Some(ks), Some(vs)) => out.push((ks, vs)),
+                _ => self.issue(
+                    val.span.clone(),
+                    format!(
+                        "values in `{key}` must be strings, found a {}",
+                        val.type_name()
+                    ),
+                    None,
+                ),
+            }
+        }
+        out
+    }
+}
+
+/// Decide whether rule groups hold LogQL: policy path globs first, then
+/// content (log pipeline stages or bare stream selectors).
+fn decide_backend(rel: &str, roots: &[&Node], policy: &Policy) -> (Backend, String) {
+    if policy.is_loki_path(rel) {
+        return (
+            Backend::Loki,
+            "path matches the policy's `loki.paths`".into(),
+        );
+    }
+    let markers = [
+        "|=",
+        "|~",
+        "| json",
+        "| logfmt",
+        "| pattern",
+        "| regexp",
+        "| line_format",
+        "| label_format",
+        "| unpack",
+        "| unwrap",
+        "|json",
+        "|logfmt",
+    ];
+    let mut exprs = Vec::new();
+    for root in roots {
+        for g in root.get("groups").and_then(Node::as_seq).unwrap_or(&[]) {
+            for r in g.get("rules").and_then(Node::as_seq).unwrap_or(&[]) {
+                if let Some(e) = r.get_str("expr") {
+                    exprs.push(e.to_string());
+                }
+            }
+        }
+    }
+    for e in &exprs {
+        if markers.iter().any(|m| e.contains(m)) {
+            return (
+                Backend::Loki,
+                "an expression contains a LogQL pipeline stage".into(),
+            );
+        }
+        let t = e.trim_start();
+        let bare_selector = t.starts_with('{')
+            || ["_over_time({", "rate({", "bytes_rate({", "rate_counter({"]
+                .iter()
+                .any(|m| t.contains(m));
+        if bare_selector && !e.contains("__name__") {
+            return (
+                Backend::Loki,
+                "an expression uses a stream selector without a metric name".into(),
+            );
+        }
+    }
+    (
+        Backend::Prometheus,
+        "rule groups with PromQL expressions".into(),
+    )
+}
+
+impl RuleFile {
+    /// Build from the nodes that hold `groups:` (a file's document, or the
+    /// `spec` of each PrometheusRule manifest).
+    pub fn build(
+        text: &str,
+        roots: &[&Node],
+        from_manifest: bool,
+        rel: &str,
+        policy: &Policy,
+    ) -> RuleFile {
+        let _ = text;
+        let (backend, backend_reason) = decide_backend(rel, roots, policy);
+        let mut b = Builder {
+            structure: Vec::new(),
+        };
+        let mut groups = Vec::new();
+        for root in roots {
+            if !from_manifest {
+                b.unknown_keys(root, TOP_KEYS, "a rule file");
+            }
+            let Some(gnode) = root.get("groups") else {
+                if root.as_map().is_none() {
+                    b.issue(
+                        root.span.clone(),
+                        "`spec` must be a mapping with `groups`",
+                        None,
+                    );
+                }
+                continue;
+            };
+            if gnode.is_null() {
+                continue;
+            }
+            let Some(gs) = gnode.as_seq() else {
+                b.issue(
+                    gnode.span.clone(),
+                    format!(
+                        "`groups` must be a list of rule groups, found a {}",
+                        gnode.type_name()
+                    ),
+                    None,
+                );
+                continue;
+            };
+            for g in gs {
+                if g.as_map().is_none() {
+                    b.issue(
+                        g.span.clone(),
+                        format!("a rule group must be a mapping, found a {}", g.type_name()),
+                        None,
+                    );
+                    continue;
+                }
+                b.unknown_keys(g, GROUP_KEYS, "a rule group");
+                let name = b.scalar(g, "name", "a rule group");
+                if name.is_none() && g.get("name").is_none() {
+                    b.issue(Span::empty(g.span.start), "rule group has no `name`", None);
+                }
+                let interval = b.scalar(g, "interval", "a rule group");
+                let glabels = b.string_map(g, "labels");
+                let mut rules = Vec::new();
+                match g.get("rules") {
+                    None => {}
+                    Some(rn) if rn.is_null() => {}
+                    Some(rn) => match rn.as_seq() {
+                        None => b.issue(
+                            rn.span.clone(),
+                            format!("`rules` must be a list, found a {}", rn.type_name()),
+                            None,
+                        ),
+                        Some(rs) => {
+                            for r in rs {
+                                if let Some(rule) = build_rule(&mut b, r, backend) {
+                                    rules.push(rule);
+                                }
+                            }
+                        }
+                    },
+                }
+                groups.push(Group {
+                    name,
+                    interval,
+                    labels: glabels,
+                    rules,
+                    span: g.span.clone(),
+                });
+            }
+        }
+        RuleFile {
+            backend,
+            backend_reason,
+            from_manifest,
+            groups,
+            structure: b.structure,
+        }
+    }
+}
+
+fn build_rule(b: &mut Builder, r: &Node, backend: Backend) -> Option<Rule> {
+    if r.as_map().is_none() {
+        b.issue(
+            r.span.clone(),
+            format!("a rule must be a mapping, found a {}", r.type_name()),
+            None,
+        );
+        return None;
+    }
+    b.unknown_keys(r, RULE_KEYS, "a rule");
+    let alert = b.scalar(r, "alert", "a rule");
+    let record = b.scalar(r, "record", "a rule");
+    match (&alert, &record) {
+        (Some(a), Some(_)) => b.issue(
+            a.span.clone(),
+            "a rule has both `alert` and `record`; use one",
+            None,
+        ),
+        (None, None) if r.get("alert").is_none() && r.get("record").is_none() => b.issue(
+            Span::empty(r.span.start),
+            "a rule needs `alert` or `record`",
+            None,
+        ),
+        _ => {}
+    }
+    let expr = match b.scalar(r, "expr", "a rule") {
+        Some(s) => {
+            let parsed = match backend {
+                Backend::Prometheus => Parsed::Prom(promql::analyze(&s.value)),
+                Backend::Loki => Parsed::Loki(logql::parse(&s.value)),
+            };
+            Some(Expr { scalar: s, parsed })
+        }
+        None => {
+            if r.get("expr").is_none() {
+                b.issue(Span::empty(r.span.start), "a rule needs an `expr`", None);
+            }
+            None
+        }
+    };
+    let for_ = b.scalar(r, "for", "a rule");
+    let keep_firing_for = b.scalar(r, "keep_firing_for", "a rule");
+    if record.is_some() {
+        for key in ["for", "keep_firing_for", "annotations"] {
+            if let Some((k, _)) = r.entry(key) {
+                b.issue(
+                    k.span.clone(),
+                    format!("recording rules cannot have `{key}`"),
+                    None,
+                );
+            }
+        }
+    }
+    let labels = b.string_map(r, "labels");
+    let annotations = b.string_map(r, "annotations");
+    Some(Rule {
+        alert,
+        record,
+        expr,
+        for_,
+        keep_firing_for,
+        labels,
+        annotations,
+        span: r.span.clone(),
+    })
+}

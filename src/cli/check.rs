@@ -1,0 +1,206 @@
+//! `o11ylint check`.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::{CheckArgs, ColorChoice, FailOn, Format, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use crate::diag::{self, Diagnostic, Label, Severity, Summary};
+use crate::engine::{self, Options, Outcome};
+use crate::policy::{find_root, Policy, PolicyError};
+use crate::source::SourceFile;
+
+pub fn use_color(choice: ColorChoice, stream_is_tty: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// Render policy errors as diagnostics (they are configuration errors: exit 2).
+pub fn print_policy_errors(errors: &[PolicyError], color: bool) {
+    for e in errors {
+        let file = SourceFile::new(e.file.clone(), PathBuf::from(&e.file), e.text.clone());
+        let d = Diagnostic {
+            code: "config",
+            name: "invalid-policy",
+            severity: Severity::Error,
+            message: e.message.clone(),
+            help: e.help.clone(),
+            primary: Label::new(&file, e.span.clone(), ""),
+            related: Vec::new(),
+            fix: Vec::new(),
+            suppressed: None,
+        };
+        if e.text.is_empty() {
+            eprintln!("error: {}: {}", e.file, e.message);
+        } else {
+            eprint!("{}", diag::human::render(&d, color));
+        }
+    }
+}
+
+fn root_for(args: &CheckArgs) -> PathBuf {
+    if let Some(r) = &args.root {
+        return std::fs::canonicalize(r).unwrap_or_else(|_| r.clone());
+    }
+    let start = args
+        .stdin_filename
+        .as_deref()
+        .and_then(Path::parent)
+        .filter(|p| p.exists())
+        .or_else(|| args.paths.first().map(PathBuf::as_path))
+        .map(|p| {
+            if p.is_file() {
+                p.parent().unwrap_or(Path::new("."))
+            } else {
+                p
+            }
+        })
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let start = if start.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        start
+    };
+    find_root(&start)
+}
+
+pub fn run(args: &CheckArgs) -> i32 {
+    let color = use_color(args.color, std::io::stdout().is_terminal());
+    let err_color = use_color(args.color, std::io::stderr().is_terminal());
+    let root = root_for(args);
+    let policy = match Policy::discover(&root, args.policy.as_deref()) {
+        Ok(p) => p,
+        Err(errors) => {
+            print_policy_errors(&errors, err_color);
+            return EXIT_ERROR;
+        }
+    };
+    for p in &args.paths {
+        if !p.exists() && !args.stdin {
+            eprintln!("error: {}: no such file or directory", p.display());
+            return EXIT_ERROR;
+        }
+    }
+    let outcome = if args.stdin {
+        let mut text = String::new();
+        if std::io::stdin().read_to_string(&mut text).is_err() {
+            eprintln!("error: standard input is not valid UTF-8 text");
+            return EXIT_ERROR;
+        }
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("stdin.yaml"));
+        let abs = if name.is_absolute() {
+            name.clone()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(&name)
+        };
+        let rel = engine::rel_of(&root, &abs);
+        engine::lint_buffer(text, &rel, &root, &policy)
+    } else {
+        let mut opts = Options::new(root.clone(), args.paths.clone());
+        opts.threads = args.threads;
+        opts.max_file_bytes = args.max_file_size;
+        opts.respect_ignore = !args.no_ignore;
+        engine::run(&opts, &policy)
+    };
+    if args.verbose {
+        for n in &outcome.notes {
+            eprintln!("{n}");
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    let written = write_report(&mut stdout, args.format, &outcome, color);
+    if written.is_err() {
+        return EXIT_ERROR;
+    }
+    exit_code(&outcome.summary, &outcome.diagnostics, args.fail_on)
+}
+
+pub fn write_report(
+    out: &mut dyn Write,
+    format: Format,
+    o: &Outcome,
+    color: bool,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => diag::human::write_all(out, &o.diagnostics, &o.summary, color),
+        Format::Json => out.write_all(diag::json::render(&o.diagnostics, &o.summary).as_bytes()),
+        Format::Concise => {
+            for d in o.diagnostics.iter().filter(|d| d.suppressed.is_none()) {
+                let p = d.primary.start();
+                writeln!(
+                    out,
+                    "{}:{}:{}: {}[{} {}] {}",
+                    d.file(),
+                    p.line,
+                    p.column,
+                    d.severity.as_str(),
+                    d.code,
+                    d.name,
+                    d.message
+                )?;
+            }
+            Ok(())
+        }
+        Format::Github => {
+            for d in o.diagnostics.iter().filter(|d| d.suppressed.is_none()) {
+                let (s, e) = (d.primary.start(), d.primary.end());
+                let level = match d.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    Severity::Info => "notice",
+                };
+                let mut msg = d.message.clone();
+                if let Some(h) = &d.help {
+                    msg.push_str(&format!("\nhelp: {h}"));
+                }
+                writeln!(
+                    out,
+                    "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+                    gh_escape_prop(d.file()),
+                    s.line,
+                    s.column,
+                    e.line,
+                    e.column,
+                    gh_escape_prop(&format!("{} {}", d.code, d.name)),
+                    gh_escape_data(&msg)
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn gh_escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn gh_escape_prop(s: &str) -> String {
+    gh_escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn exit_code(_summary: &Summary, diags: &[Diagnostic], fail_on: FailOn) -> i32 {
+    let threshold = match fail_on {
+        FailOn::Never => return EXIT_OK,
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+    };
+    if diags
+        .iter()
+        .any(|d| d.suppressed.is_none() && d.severity >= threshold)
+    {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}

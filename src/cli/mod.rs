@@ -1,0 +1,127 @@
+//! Command-line interface. Exit codes: 0 clean, 1 findings at or above
+//! `--fail-on`, 2 usage, configuration or I/O error.
+
+mod check;
+mod debug;
+mod explain;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(name = "o11ylint", version, about = "Observability-as-code policy linter and generator", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// rustc-style, with source snippets
+    Human,
+    /// one JSON document (docs/json-format.md)
+    Json,
+    /// one line per finding: path:line:col: severity[CODE name] message
+    Concise,
+    /// GitHub Actions workflow commands
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct CheckArgs {
+    /// Files or directories (default: the repository root found from the current directory)
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Colours in human output (NO_COLOR is honoured with `auto`)
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Lowest severity that makes the exit code 1
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Extra policy file merged over the default and the repository's o11ylint.yaml
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// Worker threads (default: one per core)
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Say what each file was recognised as, or why it was skipped
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Also lint hidden and git-ignored paths
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Largest file linted, in bytes
+    #[arg(long, default_value_t = crate::source::walk::DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_size: u64,
+    /// Repository root (default: nearest ancestor with .git or o11ylint.yaml)
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+    /// Read the file to lint from standard input
+    #[arg(long)]
+    pub stdin: bool,
+    /// With --stdin: the path the buffer is linted as
+    #[arg(long, requires = "stdin")]
+    pub stdin_filename: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint files and directories
+    Check(CheckArgs),
+    /// List every rule
+    Rules {
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a rule's page
+    Explain {
+        /// Rule name or code (e.g. forbidden-label or OL200)
+        rule: String,
+    },
+    /// Developer tools (differential testing)
+    #[command(hide = true)]
+    Debug {
+        #[command(subcommand)]
+        what: debug::DebugCommand,
+    },
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Rules { json } => explain::list(json),
+        Command::Explain { rule } => explain::explain(&rule),
+        Command::Debug { what } => debug::run(what),
+    }
+}

@@ -1,0 +1,170 @@
+//! rustc-style output through `codespan-reporting`.
+
+use std::io::Write;
+use std::ops::Range;
+
+use codespan_reporting::diagnostic::{
+    Diagnostic as CsDiagnostic, Label as CsLabel, Severity as CsSeverity,
+};
+use codespan_reporting::files::{Error as FilesError, Files};
+use codespan_reporting::term::{self, termcolor::Buffer, Config};
+
+use super::{Diagnostic, Severity, Summary};
+use crate::source::FileRef;
+
+/// The files one diagnostic refers to, indexed by position in `files`.
+struct DiagFiles<'a> {
+    files: Vec<&'a FileRef>,
+}
+
+impl<'a> Files<'a> for DiagFiles<'a> {
+    type FileId = usize;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: usize) -> Result<&'a str, FilesError> {
+        self.files
+            .get(id)
+            .map(|f| f.display.as_str())
+            .ok_or(FilesError::FileMissing)
+    }
+    fn source(&'a self, id: usize) -> Result<&'a str, FilesError> {
+        self.files
+            .get(id)
+            .map(|f| f.text.as_str())
+            .ok_or(FilesError::FileMissing)
+    }
+    fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, FilesError> {
+        let f = self.files.get(id).ok_or(FilesError::FileMissing)?;
+        Ok(f.lines.line_of(byte_index.min(f.text.len())))
+    }
+    fn line_range(&'a self, id: usize, line_index: usize) -> Result<Range<usize>, FilesError> {
+        let f = self.files.get(id).ok_or(FilesError::FileMissing)?;
+        if line_index >= f.lines.line_count() {
+            return Err(FilesError::LineTooLarge {
+                given: line_index,
+                max: f.lines.line_count().saturating_sub(1),
+            });
+        }
+        let start = f.lines.line_start(line_index);
+        let end = if line_index + 1 < f.lines.line_count() {
+            f.lines.line_start(line_index + 1)
+        } else {
+            f.text.len()
+        };
+        Ok(start..end)
+    }
+}
+
+fn cs_severity(s: Severity) -> CsSeverity {
+    match s {
+        Severity::Error => CsSeverity::Error,
+        Severity::Warning => CsSeverity::Warning,
+        Severity::Info => CsSeverity::Note,
+    }
+}
+
+fn clamp(f: &FileRef, r: Range<usize>) -> Range<usize> {
+    let mut s = r.start.min(f.text.len());
+    let mut e = r.end.min(f.text.len()).max(s);
+    while s > 0 && !f.text.is_char_boundary(s) {
+        s -= 1;
+    }
+    while e < f.text.len() && !f.text.is_char_boundary(e) {
+        e += 1;
+    }
+    s..e
+}
+
+/// Render one diagnostic to a string (ANSI colours when `color`).
+pub fn render(d: &Diagnostic, color: bool) -> String {
+    let mut files: Vec<&FileRef> = vec![&d.primary.file];
+    let id_of = |f: &FileRef, files: &mut Vec<&FileRef>| -> usize {
+        files
+            .iter()
+            .position(|x| std::sync::Arc::ptr_eq(x, f))
+            .unwrap_or(0)
+    };
+    for r in &d.related {
+        if !files.iter().any(|x| std::sync::Arc::ptr_eq(x, &r.file)) {
+            files.push(&r.file);
+        }
+    }
+    let mut labels = vec![
+        CsLabel::primary(0usize, clamp(&d.primary.file, d.primary.span.range()))
+            .with_message(d.primary.message.clone()),
+    ];
+    for r in &d.related {
+        let id = id_of(&r.file, &mut files);
+        labels.push(
+            CsLabel::secondary(id, clamp(&r.file, r.span.range())).with_message(r.message.clone()),
+        );
+    }
+    let mut notes = Vec::new();
+    if let Some(h) = &d.help {
+        notes.push(format!("help: {h}"));
+    }
+    if let Some(reason) = &d.suppressed {
+        notes.push(format!("suppressed: {reason}"));
+    }
+    let cs = CsDiagnostic::new(cs_severity(d.severity))
+        .with_code(format!("{} {}", d.code, d.name))
+        .with_message(d.message.clone())
+        .with_labels(labels)
+        .with_notes(notes);
+    let db = DiagFiles { files };
+    let config = Config::default();
+    let mut buf = if color {
+        Buffer::ansi()
+    } else {
+        Buffer::no_color()
+    };
+    if term::emit_to_write_style(&mut buf, &config, &db, &cs).is_err() {
+        // Fall back to a one-line form rather than lose the finding.
+        let p = d.primary.start();
+        return format!(
+            "{}[{} {}]: {}\n  --> {}:{}:{}\n",
+            d.severity.as_str(),
+            d.code,
+            d.name,
+            d.message,
+            d.file(),
+            p.line,
+            p.column
+        );
+    }
+    String::from_utf8_lossy(buf.as_slice()).into_owned()
+}
+
+pub fn write_all(
+    out: &mut dyn Write,
+    diags: &[Diagnostic],
+    summary: &Summary,
+    color: bool,
+) -> std::io::Result<()> {
+    for d in diags.iter().filter(|d| d.suppressed.is_none()) {
+        out.write_all(render(d, color).as_bytes())?;
+    }
+    writeln!(out, "{}", summary_line(summary))
+}
+
+pub fn summary_line(s: &Summary) -> String {
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("{n} {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
+    let mut line = format!(
+        "{} checked: {}, {}, {}",
+        plural(s.files_checked, "file"),
+        plural(s.errors, "error"),
+        plural(s.warnings, "warning"),
+        plural(s.infos, "info"),
+    );
+    if s.suppressed > 0 {
+        line.push_str(&format!(" ({} suppressed)", s.suppressed));
+    }
+    line
+}

@@ -1,0 +1,406 @@
+//! The two phases: every file in parallel (read once, parse once, run the
+//! rules, apply suppressions), then repository-wide checks on merged facts.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::artifact::{self, Artifact};
+use crate::diag::{Diagnostic, Summary};
+use crate::policy::suppress::{self, Suppression};
+use crate::policy::Policy;
+use crate::rules::{self, meta, syntax, Ctx, FileFacts, RepoCtx};
+use crate::source::walk::{self, ReadError, Walked};
+use crate::source::{display_path, FileRef, SourceFile, Span};
+use crate::syntax::yaml;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Files or directories to lint.
+    pub paths: Vec<PathBuf>,
+    /// Repository root: relative paths, runbooks and the policy hang off it.
+    pub root: PathBuf,
+    pub threads: Option<usize>,
+    pub max_file_bytes: u64,
+    pub respect_ignore: bool,
+    /// Whether repository-wide checks that need every file (orphans) run.
+    pub whole_repo: bool,
+}
+
+impl Options {
+    pub fn new(root: PathBuf, paths: Vec<PathBuf>) -> Options {
+        let whole_repo = paths.is_empty()
+            || paths
+                .iter()
+                .any(|p| std::fs::canonicalize(p).ok() == std::fs::canonicalize(&root).ok());
+        let paths = if paths.is_empty() {
+            vec![root.clone()]
+        } else {
+            paths
+        };
+        Options {
+            paths,
+            root,
+            threads: None,
+            max_file_bytes: walk::DEFAULT_MAX_FILE_BYTES,
+            respect_ignore: true,
+            whole_repo,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+    /// `--verbose` notes: what each file was recognised as, or why skipped.
+    pub notes: Vec<String>,
+}
+
+/// What one file produced.
+#[derive(Debug, Default)]
+pub struct FileResult {
+    pub diagnostics: Vec<Diagnostic>,
+    pub facts: FileFacts,
+    pub note: String,
+    pub checked: bool,
+}
+
+/// Lint a whole set of paths.
+pub fn run(opts: &Options, policy: &Policy) -> Outcome {
+    let walked = walk::walk(&opts.paths, opts.respect_ignore);
+    let root_abs = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
+    let job = |w: &Walked| -> FileResult {
+        match w {
+            Walked::File(p) => lint_path(p, &root_abs, policy, opts.max_file_bytes),
+            Walked::Skipped(p, why) => FileResult {
+                note: format!("skipped {}: {why}", rel_of(&root_abs, p)),
+                ..Default::default()
+            },
+            Walked::Error(p, why) => {
+                let rel = rel_of(&root_abs, p);
+                let file = SourceFile::new(rel.clone(), p.clone(), String::new());
+                let mut r = FileResult {
+                    note: format!("skipped {rel}: {why}"),
+                    ..Default::default()
+                };
+                if policy.rule_enabled(
+                    meta::unreadable_file::META.code,
+                    meta::unreadable_file::META.name,
+                    &rel,
+                ) {
+                    r.diagnostics.push(engine_diag(
+                        &meta::unreadable_file::META,
+                        policy,
+                        &rel,
+                        &file,
+                        Span::empty(0),
+                        format!("cannot lint `{rel}`: {why}"),
+                    ));
+                }
+                r
+            }
+        }
+    };
+    let results: Vec<FileResult> = match opts.threads {
+        Some(n) => match rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+        {
+            Ok(pool) => pool.install(|| walked.par_iter().map(job).collect()),
+            Err(_) => walked.iter().map(job).collect(),
+        },
+        None => walked.par_iter().map(job).collect(),
+    };
+    let mut out = Outcome::default();
+    let mut facts = FileFacts::default();
+    for r in results {
+        if r.checked {
+            out.summary.files_checked += 1;
+        } else {
+            out.summary.files_skipped += 1;
+        }
+        if !r.note.is_empty() {
+            out.notes.push(r.note);
+        }
+        out.diagnostics.extend(r.diagnostics);
+        facts.runbooks_linked.extend(r.facts.runbooks_linked);
+    }
+    let mut repo = RepoCtx {
+        root: &root_abs,
+        policy,
+        facts: &facts,
+        whole_repo: opts.whole_repo,
+        diags: Vec::new(),
+    };
+    for rule in rules::registry() {
+        rule.check_repo(&mut repo);
+    }
+    out.diagnostics.extend(repo.diags);
+    finish(&mut out);
+    out
+}
+
+fn finish(out: &mut Outcome) {
+    out.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));
+    for d in &out.diagnostics {
+        out.summary.count(d);
+    }
+}
+
+pub fn rel_of(root: &Path, p: &Path) -> String {
+    let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    display_path(root, &abs)
+}
+
+fn engine_diag(
+    m: &'static rules::RuleMeta,
+    policy: &Policy,
+    rel: &str,
+    file: &FileRef,
+    span: Span,
+    message: String,
+) -> Diagnostic {
+    let severity = policy.rule_severity(m.code, m.name, rel, m.severity);
+    rules::new_diagnostic(m, severity, file, span, message)
+}
+
+/// Read and lint one file from disk.
+pub fn lint_path(path: &Path, root: &Path, policy: &Policy, max_bytes: u64) -> FileResult {
+    let rel = rel_of(root, path);
+    match walk::read_text(path, max_bytes) {
+        Ok(text) => {
+            let file = SourceFile::new(rel.clone(), path.to_path_buf(), text);
+            lint_file(&file, &rel, root, policy)
+        }
+        Err(e) => {
+            let (text, span, message) = match e {
+                ReadError::Io(m) => (
+                    String::new(),
+                    Span::empty(0),
+                    format!("cannot read `{rel}`: {m}"),
+                ),
+                ReadError::TooLarge { size, limit } => (
+                    String::new(),
+                    Span::empty(0),
+                    format!(
+                        "`{rel}` is {:.1} MiB, over the {:.0} MiB limit; not linted",
+                        size as f64 / 1048576.0,
+                        limit as f64 / 1048576.0
+                    ),
+                ),
+                ReadError::NotUtf8 { valid_up_to } => {
+                    // Keep the valid prefix so the position can be shown.
+                    let bytes = std::fs::read(path).unwrap_or_default();
+                    let prefix = String::from_utf8_lossy(&bytes[..valid_up_to.min(bytes.len())])
+                        .into_owned();
+                    let len = prefix.len();
+                    (prefix, Span::empty(len), format!("`{rel}` is not valid UTF-8 (first invalid byte at offset {valid_up_to}); not linted"))
+                }
+            };
+            let file = SourceFile::new(rel.clone(), path.to_path_buf(), text);
+            let mut r = FileResult {
+                note: format!("skipped {rel}: unreadable"),
+                ..Default::default()
+            };
+            if policy.rule_enabled(
+                meta::unreadable_file::META.code,
+                meta::unreadable_file::META.name,
+                &rel,
+            ) {
+                r.diagnostics.push(engine_diag(
+                    &meta::unreadable_file::META,
+                    policy,
+                    &rel,
+                    &file,
+                    span,
+                    message,
+                ));
+            }
+            r
+        }
+    }
+}
+
+/// Lint text already in memory (files, `--stdin`, the language server).
+pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> FileResult {
+    let mut result = FileResult::default();
+    let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let mut docs: Vec<yaml::Node> = Vec::new();
+    let mut load_diags = Vec::new();
+    let artifact = match ext.as_str() {
+        "yaml" | "yml" => {
+            let parsed = yaml::parse(&file.text);
+            for e in &parsed.errors {
+                if policy.rule_enabled(
+                    syntax::yaml_syntax::META.code,
+                    syntax::yaml_syntax::META.name,
+                    rel,
+                ) {
+                    let mut d = engine_diag(
+                        &syntax::yaml_syntax::META,
+                        policy,
+                        rel,
+                        file,
+                        e.span.clone(),
+                        format!("invalid YAML: {}", e.message),
+                    );
+                    d.label(if e.fatal { "here" } else { "duplicate" });
+                    load_diags.push(d);
+                }
+            }
+            docs = parsed.docs;
+            let fatal = parsed.errors.iter().any(|e| e.fatal);
+            if docs.is_empty() && file.text.trim().is_empty() {
+                Artifact::Other("empty file".into())
+            } else if fatal && docs.is_empty() {
+                Artifact::Other("YAML does not load".into())
+            } else {
+                artifact::classify_yaml(rel, &file.text, &docs, policy)
+            }
+        }
+        "json" => artifact::classify_json(&file.text),
+        "alloy" => Artifact::Alloy,
+        _ => Artifact::Other("extension not linted".into()),
+    };
+    result.checked = !matches!(artifact, Artifact::Other(_));
+    result.note = match &artifact {
+        Artifact::Other(why) => format!("skipped {rel}: {why}"),
+        Artifact::Rules(r) => format!(
+            "checked {rel}: {} ({})",
+            artifact.kind_name(),
+            r.backend_reason
+        ),
+        a => format!("checked {rel}: {}", a.kind_name()),
+    };
+    let mut cx = Ctx::new(file, rel, root, policy);
+    cx.diags = load_diags;
+    if result.checked {
+        for rule in rules::registry() {
+            if cx.enabled(rule.meta()) {
+                rule.check(&mut cx, &artifact);
+            }
+        }
+    }
+    let mut diags = std::mem::take(&mut cx.diags);
+    result.facts = std::mem::take(&mut cx.facts);
+    let mut sups = if docs.is_empty() {
+        Vec::new()
+    } else {
+        suppress::parse_yaml(&file.text, &docs)
+    };
+    apply_suppressions(&mut diags, &mut sups);
+    report_suppressions(&sups, file, rel, policy, &mut diags);
+    result.diagnostics = diags;
+    result
+}
+
+fn apply_suppressions(diags: &mut [Diagnostic], sups: &mut [Suppression]) {
+    for d in diags.iter_mut() {
+        for s in sups.iter_mut() {
+            if s.matches(d) {
+                s.used = true;
+                d.suppressed = Some(
+                    s.reason
+                        .clone()
+                        .unwrap_or_else(|| "suppressed inline".into()),
+                );
+                break;
+            }
+        }
+    }
+}
+
+fn report_suppressions(
+    sups: &[Suppression],
+    file: &FileRef,
+    rel: &str,
+    policy: &Policy,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let unused = &meta::unused_suppression::META;
+    let no_reason = &meta::suppression_without_reason::META;
+    for s in sups {
+        if s.rules.is_empty() {
+            if policy.rule_enabled(unused.code, unused.name, rel) {
+                let msg = s.reason.clone().unwrap_or_default();
+                let mut d = engine_diag(
+                    unused,
+                    policy,
+                    rel,
+                    file,
+                    s.span.clone(),
+                    format!("o11ylint comment not understood: {msg}"),
+                );
+                d.help("write `# o11ylint: disable=RULE[,RULE] -- reason` or `# o11ylint: disable-file=RULE -- reason`");
+                diags.push(d);
+            }
+            continue;
+        }
+        let unknown: Vec<&String> = s
+            .rules
+            .iter()
+            .filter(|r| r.as_str() != "all" && rules::find(r).is_none())
+            .collect();
+        if !unknown.is_empty() && policy.rule_enabled(unused.code, unused.name, rel) {
+            let names: Vec<&str> = rules::registry().iter().map(|r| r.meta().name).collect();
+            let mut d = engine_diag(
+                unused,
+                policy,
+                rel,
+                file,
+                s.span.clone(),
+                format!("suppression names unknown rule `{}`", unknown[0]),
+            );
+            if let Some(c) = crate::diag::closest(unknown[0], names) {
+                d.help(format!("did you mean `{c}`?"));
+            }
+            diags.push(d);
+        } else if !s.used && policy.rule_enabled(unused.code, unused.name, rel) {
+            let mut d = engine_diag(
+                unused,
+                policy,
+                rel,
+                file,
+                s.span.clone(),
+                format!(
+                    "suppression of `{}` matches no diagnostic",
+                    s.rules.join(",")
+                ),
+            );
+            d.label("unused")
+                .help("remove the comment, or move it to the line before the rule it is meant for");
+            diags.push(d);
+        }
+        if s.reason.is_none() && policy.rule_enabled(no_reason.code, no_reason.name, rel) {
+            let mut d = engine_diag(
+                no_reason,
+                policy,
+                rel,
+                file,
+                s.span.clone(),
+                "suppression without a reason".into(),
+            );
+            d.help("say why after ` -- `, e.g. `# o11ylint: disable=forbidden-label -- migration, see TICKET-42`");
+            diags.push(d);
+        }
+    }
+}
+
+/// Lint one in-memory buffer as if it were `rel` under `root` (stdin, editors).
+pub fn lint_buffer(text: String, rel: &str, root: &Path, policy: &Policy) -> Outcome {
+    let file = SourceFile::new(rel.to_string(), root.join(rel), text);
+    let r = lint_file(&file, rel, root, policy);
+    let mut out = Outcome {
+        diagnostics: r.diagnostics,
+        ..Default::default()
+    };
+    if r.checked {
+        out.summary.files_checked = 1;
+    } else {
+        out.summary.files_skipped = 1;
+    }
+    out.notes.push(r.note);
+    finish(&mut out);
+    out
+}

@@ -1,0 +1,47 @@
+//! An alert whose expression has no condition fires for every series.
+
+use crate::artifact::rules::Parsed;
+use crate::artifact::Artifact;
+use crate::rules::{Ctx, Rule, RuleMeta};
+
+crate::rule_meta!(
+    "OL702",
+    "alert-without-condition",
+    Hygiene,
+    Warning,
+    "An alert expression without a comparison or filter: it always fires"
+);
+
+pub struct AlertWithoutCondition;
+
+impl Rule for AlertWithoutCondition {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
+        let Artifact::Rules(rf) = artifact else {
+            return;
+        };
+        for (_, rule) in rf.alerts() {
+            let Some(expr) = &rule.expr else { continue };
+            let has_condition = match &expr.parsed {
+                Parsed::Prom(Ok(a)) => a.facts.has_comparison || a.facts.has_filter,
+                Parsed::Loki(Ok(e)) => {
+                    e.has_comparison() || e.functions().iter().any(|f| f.name == "absent_over_time")
+                }
+                _ => continue,
+            };
+            if !has_condition {
+                let name = rule.alert.as_ref().map(|a| a.value.as_str()).unwrap_or("");
+                cx.report(
+                    &META,
+                    expr.scalar.span.clone(),
+                    format!("alert `{name}` has no condition: it fires for every series the expression returns"),
+                )
+                .label("no comparison")
+                .help("add a threshold (`> 0`, `== 0`) or a filter; suppress with a reason if it is a deliberate always-firing alert");
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! `for`, `keep_firing_for` and group `interval` must be Prometheus durations.
+
+use crate::artifact::{Artifact, Scalar};
+use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::syntax::duration;
+
+crate::rule_meta!(
+    "OL701",
+    "invalid-duration",
+    Hygiene,
+    Error,
+    "A `for`, `keep_firing_for` or `interval` that is not a Prometheus duration"
+);
+
+pub struct InvalidDuration;
+
+fn check_one(cx: &mut Ctx<'_>, key: &str, s: &Scalar) {
+    if let Err(e) = duration::parse(s.value.trim()) {
+        cx.report(&META, s.span.clone(), format!("`{key}`: {e}"))
+            .label("not a duration")
+            .help("durations look like `30s`, `5m`, `1h30m`: an integer and a unit (y, w, d, h, m, s, ms), largest unit first");
+    }
+}
+
+impl Rule for InvalidDuration {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
+        let Artifact::Rules(rf) = artifact else {
+            return;
+        };
+        for g in &rf.groups {
+            if let Some(i) = &g.interval {
+                check_one(cx, "interval", i);
+            }
+            for r in &g.rules {
+                if let Some(f) = &r.for_ {
+                    check_one(cx, "for", f);
+                }
+                if let Some(k) = &r.keep_firing_for {
+                    check_one(cx, "keep_firing_for", k);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! What users expect of any rule linter.
+
+pub mod alert_without_condition;
+pub mod duplicate_rule;
+pub mod invalid_duration;

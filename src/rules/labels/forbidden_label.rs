@@ -1,0 +1,137 @@
+//! Policy-forbidden labels wherever they create or keep a dimension.
+
+use crate::artifact::rules::{Parsed, Rule as RuleDef};
+use crate::artifact::{Artifact, Scalar};
+use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::syntax::gotemplate;
+use crate::syntax::logql::GroupingKind;
+
+crate::rule_meta!(
+    "OL200",
+    "forbidden-label",
+    Labels,
+    Error,
+    "A high-cardinality label the policy forbids, used as a dimension"
+);
+
+pub struct ForbiddenLabel;
+
+const HELP_GROUPING: &str =
+    "aggregate it away (group by low-cardinality labels such as `cluster` or `instance`) and filter on it with a matcher instead";
+
+impl Rule for ForbiddenLabel {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
+        let Artifact::Rules(rf) = artifact else {
+            return;
+        };
+        for g in &rf.groups {
+            static_labels(cx, &g.labels, "group label");
+        }
+        for (_, rule) in rf.rules() {
+            check_rule(cx, rule);
+        }
+    }
+}
+
+fn static_labels(cx: &mut Ctx<'_>, labels: &[(Scalar, Scalar)], what: &str) {
+    for (k, _) in labels {
+        if cx.policy.is_forbidden_label(&k.value) {
+            cx.report(
+                &META,
+                k.span.clone(),
+                format!("{what} `{}` is forbidden by policy", k.value),
+            )
+            .label("forbidden label")
+            .help("high-cardinality values belong in the log line or an annotation, not in series labels");
+        }
+    }
+}
+
+fn check_rule(cx: &mut Ctx<'_>, rule: &RuleDef) {
+    let what = if rule.is_alert() {
+        "alert label"
+    } else {
+        "recording-rule label"
+    };
+    static_labels(cx, &rule.labels, what);
+    if rule.is_alert() {
+        for (key, value) in rule.labels.iter().chain(rule.annotations.iter()) {
+            if !value.value.contains("{{") {
+                continue;
+            }
+            for (name, span) in gotemplate::check(&value.value).label_refs {
+                if cx.policy.is_forbidden_label(&name) {
+                    let sp = value.sub_span(&cx.file.text, span);
+                    cx.report(
+                        &META,
+                        sp,
+                        format!(
+                            "`{}` exposes forbidden label `{name}` through a template",
+                            key.value
+                        ),
+                    )
+                    .label("forbidden label")
+                    .help("the expression should not keep this label; drop the reference");
+                }
+            }
+        }
+    }
+    let Some(expr) = &rule.expr else { return };
+    match &expr.parsed {
+        Parsed::Prom(Ok(a)) => {
+            for l in &a.facts.labels {
+                if l.role.keeps() && cx.policy.is_forbidden_label(&l.name) {
+                    let sp = expr.scalar.sub_span(&cx.file.text, l.span.clone());
+                    cx.report(
+                        &META,
+                        sp,
+                        format!(
+                            "label `{}` is forbidden by policy and must not be kept as a dimension",
+                            l.name
+                        ),
+                    )
+                    .label(l.role.describe())
+                    .help(HELP_GROUPING);
+                }
+            }
+        }
+        Parsed::Loki(Ok(e)) => {
+            for sel in e.selectors() {
+                for m in &sel.matchers {
+                    if cx.policy.is_forbidden_label(&m.name.name) {
+                        let sp = expr.scalar.sub_span(&cx.file.text, m.name.span.clone());
+                        cx.report(
+                            &META,
+                            sp,
+                            format!("stream selector uses forbidden label `{}`: it must not be a Loki stream label", m.name.name),
+                        )
+                        .label("stream label")
+                        .help("keep the value in the log line and filter after a parser stage: `| json | field=\"...\"`");
+                    }
+                }
+            }
+            for g in e.groupings() {
+                if matches!(g.kind, GroupingKind::Without | GroupingKind::Ignoring) {
+                    continue;
+                }
+                for l in &g.labels {
+                    if cx.policy.is_forbidden_label(&l.name) {
+                        let sp = expr.scalar.sub_span(&cx.file.text, l.span.clone());
+                        cx.report(
+                            &META,
+                            sp,
+                            format!("label `{}` is forbidden by policy and must not be kept as a dimension", l.name),
+                        )
+                        .label("grouping")
+                        .help(HELP_GROUPING);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}

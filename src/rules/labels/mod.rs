@@ -1,0 +1,3 @@
+//! Label policy: forbidden high-cardinality labels.
+
+pub mod forbidden_label;

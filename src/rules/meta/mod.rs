@@ -1,0 +1,5 @@
+//! Findings about o11ylint's own inputs: suppressions, unreadable files.
+
+pub mod suppression_without_reason;
+pub mod unreadable_file;
+pub mod unused_suppression;

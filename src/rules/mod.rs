@@ -1,0 +1,227 @@
+//! The rule registry. A rule is one file under `src/rules/<family>/`, one page
+//! `rules/<name>.md`, one fixture folder `tests/fixtures/<name>/`, and one
+//! line in [`registry`].
+
+pub mod hygiene;
+pub mod labels;
+pub mod meta;
+pub mod prefix;
+pub mod runbooks;
+pub mod severity;
+pub mod syntax;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::artifact::Artifact;
+use crate::diag::{Diagnostic, Edit, Label, Severity};
+use crate::policy::Policy;
+use crate::source::{FileRef, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Meta,
+    Syntax,
+    Labels,
+    Streams,
+    Runbooks,
+    Severity,
+    Prefix,
+    Hygiene,
+    Contracts,
+}
+
+impl Family {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Meta => "meta",
+            Family::Syntax => "syntax",
+            Family::Labels => "labels",
+            Family::Streams => "streams",
+            Family::Runbooks => "runbooks",
+            Family::Severity => "severity",
+            Family::Prefix => "prefix",
+            Family::Hygiene => "hygiene",
+            Family::Contracts => "contracts",
+        }
+    }
+}
+
+/// What `o11ylint rules` and `explain` show, and what every diagnostic
+/// carries.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub family: Family,
+    pub severity: Severity,
+    pub summary: &'static str,
+    /// The page from `rules/<name>.md`.
+    pub doc: &'static str,
+}
+
+/// Facts a file contributes to repository-wide checks.
+#[derive(Debug, Default, Clone)]
+pub struct FileFacts {
+    /// Runbook files linked from alerts, repository-relative with `/`.
+    pub runbooks_linked: BTreeSet<String>,
+}
+
+/// Everything a rule sees while checking one file.
+pub struct Ctx<'a> {
+    pub file: &'a FileRef,
+    /// Repository-relative path with `/` separators.
+    pub rel: &'a str,
+    pub root: &'a Path,
+    pub policy: &'a Policy,
+    pub diags: Vec<Diagnostic>,
+    pub facts: FileFacts,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(file: &'a FileRef, rel: &'a str, root: &'a Path, policy: &'a Policy) -> Ctx<'a> {
+        Ctx {
+            file,
+            rel,
+            root,
+            policy,
+            diags: Vec::new(),
+            facts: FileFacts::default(),
+        }
+    }
+
+    pub fn enabled(&self, meta: &RuleMeta) -> bool {
+        self.policy.rule_enabled(meta.code, meta.name, self.rel)
+    }
+
+    /// Report a finding of `meta` at `span` in this file.
+    pub fn report(
+        &mut self,
+        meta: &'static RuleMeta,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        let severity = self
+            .policy
+            .rule_severity(meta.code, meta.name, self.rel, meta.severity);
+        self.diags.push(new_diagnostic(
+            meta,
+            severity,
+            self.file,
+            span,
+            message.into(),
+        ));
+        let last = self.diags.len() - 1;
+        &mut self.diags[last]
+    }
+}
+
+pub fn new_diagnostic(
+    meta: &'static RuleMeta,
+    severity: Severity,
+    file: &FileRef,
+    span: Span,
+    message: String,
+) -> Diagnostic {
+    Diagnostic {
+        code: meta.code,
+        name: meta.name,
+        severity,
+        message,
+        help: None,
+        primary: Label::new(file, span, ""),
+        related: Vec::new(),
+        fix: Vec::new(),
+        suppressed: None,
+    }
+}
+
+impl Diagnostic {
+    pub fn help(&mut self, h: impl Into<String>) -> &mut Self {
+        self.help = Some(h.into());
+        self
+    }
+    pub fn label(&mut self, text: impl Into<String>) -> &mut Self {
+        self.primary.message = text.into();
+        self
+    }
+    pub fn related(&mut self, file: &FileRef, span: Span, text: impl Into<String>) -> &mut Self {
+        self.related.push(Label::new(file, span, text));
+        self
+    }
+    pub fn fix(&mut self, span: Span, replacement: impl Into<String>) -> &mut Self {
+        self.fix.push(Edit {
+            span,
+            replacement: replacement.into(),
+        });
+        self
+    }
+}
+
+/// Everything a rule sees in the repository-wide phase.
+pub struct RepoCtx<'a> {
+    pub root: &'a Path,
+    pub policy: &'a Policy,
+    /// Merged facts of every file checked.
+    pub facts: &'a FileFacts,
+    /// Whether the whole repository was walked (orphan checks need that).
+    pub whole_repo: bool,
+    pub diags: Vec<Diagnostic>,
+}
+
+pub trait Rule: Sync + Send {
+    fn meta(&self) -> &'static RuleMeta;
+    /// Phase 1: one file.
+    fn check(&self, _cx: &mut Ctx<'_>, _artifact: &Artifact) {}
+    /// Phase 2: the repository, on merged facts.
+    fn check_repo(&self, _cx: &mut RepoCtx<'_>) {}
+}
+
+/// Every rule, in code order.
+pub fn registry() -> &'static [&'static dyn Rule] {
+    static RULES: &[&dyn Rule] = &[
+        &meta::unused_suppression::UnusedSuppression,
+        &meta::suppression_without_reason::SuppressionWithoutReason,
+        &meta::unreadable_file::UnreadableFile,
+        &syntax::yaml_syntax::YamlSyntax,
+        &syntax::promql_syntax::PromqlSyntax,
+        &syntax::logql_syntax::LogqlSyntax,
+        &syntax::template_syntax::TemplateSyntax,
+        &syntax::rule_structure::RuleStructure,
+        &labels::forbidden_label::ForbiddenLabel,
+        &runbooks::runbook_link::RunbookLink,
+        &severity::severity_vocabulary::SeverityVocabulary,
+        &prefix::source_prefix::SourcePrefix,
+        &hygiene::duplicate_rule::DuplicateRule,
+        &hygiene::invalid_duration::InvalidDuration,
+        &hygiene::alert_without_condition::AlertWithoutCondition,
+    ];
+    RULES
+}
+
+pub fn find(name_or_code: &str) -> Option<&'static dyn Rule> {
+    registry()
+        .iter()
+        .copied()
+        .find(|r| r.meta().name == name_or_code || r.meta().code.eq_ignore_ascii_case(name_or_code))
+}
+
+/// Normalise a repository-relative path (`a/./b/../c` -> `a/c`); `None` when
+/// it escapes the root.
+pub fn normalize_rel(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+pub fn join_rel(root: &Path, rel: &str) -> PathBuf {
+    root.join(rel)
+}

@@ -1,0 +1,155 @@
+//! Raw source-prefixed metrics stay in the `openbao:*` recording layer.
+
+use crate::artifact::rules::Parsed;
+use crate::artifact::Artifact;
+use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::source::Span;
+
+crate::rule_meta!(
+    "OL600",
+    "source-prefix",
+    Prefix,
+    Error,
+    "Raw source-prefixed metrics outside the normalising recording-rule layer"
+);
+
+pub struct SourcePrefix;
+
+/// `openbao:<metric>:<aggregation>`
+fn well_named(record: &str, ns: &str) -> bool {
+    let Some(rest) = record.strip_prefix(ns) else {
+        return false;
+    };
+    let mut parts = rest.split(':');
+    let ok = |p: Option<&str>| {
+        p.is_some_and(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+    };
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+}
+
+impl Rule for SourcePrefix {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
+        let Artifact::Rules(rf) = artifact else {
+            return;
+        };
+        let policy = cx.policy;
+        if policy.source_prefix.prefixes.is_empty() {
+            return;
+        }
+        let ns = policy.source_prefix.recording_namespace.as_str();
+        let mut first_use: Option<(String, Span)> = None;
+        let mut mixed_reported = false;
+        for (_, rule) in rf.rules() {
+            let Some(expr) = &rule.expr else { continue };
+            let Parsed::Prom(Ok(a)) = &expr.parsed else {
+                continue;
+            };
+            let in_layer = rule
+                .record
+                .as_ref()
+                .is_some_and(|r| !ns.is_empty() && r.value.starts_with(ns));
+            let mut raw_used = false;
+            for m in &a.facts.metrics {
+                let Some(prefix) = policy.source_prefix_of(&m.name) else {
+                    continue;
+                };
+                raw_used = true;
+                let span = expr.scalar.sub_span(&cx.file.text, m.span.clone());
+                match &first_use {
+                    None => first_use = Some((prefix.to_string(), span.clone())),
+                    Some((p, first_span)) if p != prefix && !mixed_reported => {
+                        mixed_reported = true;
+                        let first_span = first_span.clone();
+                        let file = cx.file.clone();
+                        cx.report(&META, span.clone(), format!("file mixes source prefixes `{p}_` and `{prefix}_`"))
+                            .label(format!("`{prefix}_` here"))
+                            .related(&file, first_span, format!("`{p}_` first used here"))
+                            .help("generate one recording-rule file per prefix (`o11ylint generate --source-prefix`)");
+                    }
+                    _ => {}
+                }
+                if !in_layer {
+                    let stripped = &m.name[prefix.len() + 1..];
+                    cx.report(
+                        &META,
+                        span,
+                        format!("raw source-prefixed metric `{}` used outside the recording-rule layer", m.name),
+                    )
+                    .label("raw metric")
+                    .help(format!(
+                        "read the normalised series instead, e.g. `{ns}{stripped}:<aggregation>`, produced by a recording rule for each source prefix"
+                    ));
+                }
+            }
+            for mu in &a.facts.matchers {
+                if mu.label != "__name__" {
+                    continue;
+                }
+                let regex = mu.op == "=~" || mu.op == "!~";
+                let mentions = policy
+                    .source_prefix
+                    .prefixes
+                    .iter()
+                    .any(|p| mu.value.contains(p.as_str()));
+                if regex && mentions {
+                    let span = expr.scalar.sub_span(&cx.file.text, mu.value_span.clone());
+                    cx.report(&META, span, "`__name__` regex over source prefixes")
+                        .label("prefix regex")
+                        .help(format!("normalise each prefix with a recording rule into `{ns}*` and query that"));
+                } else if !regex && policy.source_prefix_of(&mu.value).is_some() && !in_layer {
+                    let span = expr.scalar.sub_span(&cx.file.text, mu.value_span.clone());
+                    cx.report(
+                        &META,
+                        span,
+                        format!(
+                            "raw source-prefixed metric `{}` used outside the recording-rule layer",
+                            mu.value
+                        ),
+                    )
+                    .label("raw metric");
+                }
+            }
+            if let Some(record) = &rule.record {
+                if raw_used && !in_layer {
+                    cx.report(
+                        &META,
+                        record.span.clone(),
+                        format!("recording rule `{}` reads raw source metrics but records outside `{ns}`", record.value),
+                    )
+                    .label("record name")
+                    .help(format!("name normalising rules `{ns}<metric>:<aggregation>`"));
+                } else if in_layer && !well_named(&record.value, ns) {
+                    cx.report(
+                        &META,
+                        record.span.clone(),
+                        format!(
+                            "recording rule `{}` does not follow `{ns}<metric>:<aggregation>`",
+                            record.value
+                        ),
+                    )
+                    .label("record name");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn naming() {
+        assert!(well_named("openbao:core_active:max", "openbao:"));
+        assert!(!well_named("openbao:core_active", "openbao:"));
+        assert!(!well_named("openbao:Core:max", "openbao:"));
+        assert!(!well_named("openbao:a:b:c", "openbao:"));
+    }
+}

@@ -1,0 +1,3 @@
+//! Every alert links a runbook that exists; no runbook is orphaned.
+
+pub mod runbook_link;

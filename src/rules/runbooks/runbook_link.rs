@@ -1,0 +1,225 @@
+//! Runbook links: present, resolvable, inside the runbook directory, and no
+//! orphans.
+
+use std::path::Path;
+
+use crate::artifact::Artifact;
+use crate::rules::{normalize_rel, Ctx, RepoCtx, Rule, RuleMeta};
+use crate::source::{SourceFile, Span};
+
+crate::rule_meta!(
+    "OL400",
+    "runbook-link",
+    Runbooks,
+    Error,
+    "Alerts link an existing runbook under the runbook directory; no runbook is orphaned"
+);
+
+pub struct RunbookLink;
+
+/// How a `runbook_url` value resolves.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A repository-relative runbook path.
+    Local(String),
+    /// An external URL we cannot check.
+    External,
+    /// A template or other value we do not resolve.
+    Dynamic,
+    Invalid(String),
+}
+
+pub fn resolve(value: &str, base_url: &str) -> Resolved {
+    let v = value.trim();
+    if v.contains("{{") {
+        return Resolved::Dynamic;
+    }
+    let (path, from_url) = if !base_url.is_empty() && v.starts_with(base_url) {
+        (&v[base_url.len()..], true)
+    } else if v.contains("://") {
+        return Resolved::External;
+    } else {
+        (v, false)
+    };
+    let path = path.split(['#', '?']).next().unwrap_or("");
+    if path.is_empty() {
+        return Resolved::Invalid("empty runbook path".into());
+    }
+    if !from_url
+        && (path.starts_with('/') || path.starts_with('\\') || path.chars().nth(1) == Some(':'))
+    {
+        return Resolved::Invalid(format!(
+            "`{path}` is an absolute path; use a repository-relative one"
+        ));
+    }
+    match normalize_rel(path) {
+        Some(p) => Resolved::Local(p),
+        None => Resolved::Invalid(format!("`{path}` escapes the repository")),
+    }
+}
+
+impl Rule for RunbookLink {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
+        let Artifact::Rules(rf) = artifact else {
+            return;
+        };
+        let policy = cx.policy;
+        let annotation = policy.runbooks.annotation.as_str();
+        let dir = normalize_rel(&policy.runbooks.dir).unwrap_or_default();
+        for (_, rule) in rf.alerts() {
+            let Some(name) = rule.alert.as_ref() else {
+                continue;
+            };
+            let Some((_, value)) = rule.annotation(annotation) else {
+                if policy.runbooks.required {
+                    cx.report(
+                        &META,
+                        name.span.clone(),
+                        format!("alert `{}` has no `{annotation}` annotation", name.value),
+                    )
+                    .label("no runbook")
+                    .help(format!(
+                        "add `{annotation}: {dir}/<slug>.md` linking the runbook for this alert"
+                    ));
+                }
+                continue;
+            };
+            match resolve(&value.value, &policy.runbooks.base_url) {
+                Resolved::External | Resolved::Dynamic => {}
+                Resolved::Invalid(why) => {
+                    cx.report(
+                        &META,
+                        value.span.clone(),
+                        format!("invalid runbook link: {why}"),
+                    )
+                    .label("runbook link");
+                }
+                Resolved::Local(rel) => {
+                    let in_dir = dir.is_empty() || rel.starts_with(&format!("{dir}/"));
+                    if !in_dir {
+                        cx.report(
+                            &META,
+                            value.span.clone(),
+                            format!("runbook `{rel}` is outside the runbook directory `{dir}`"),
+                        )
+                        .label("runbook link")
+                        .help(format!("move the runbook under `{dir}/`"));
+                        continue;
+                    }
+                    if !rel.ends_with(".md") {
+                        cx.report(
+                            &META,
+                            value.span.clone(),
+                            format!("runbook `{rel}` is not a Markdown file"),
+                        )
+                        .label("runbook link");
+                        continue;
+                    }
+                    if !cx.root.join(&rel).is_file() {
+                        cx.report(
+                            &META,
+                            value.span.clone(),
+                            format!("runbook `{rel}` does not exist"),
+                        )
+                        .label("no such file")
+                        .help(format!("write `{rel}` or fix the link"));
+                        continue;
+                    }
+                    cx.facts.runbooks_linked.insert(rel);
+                }
+            }
+        }
+    }
+
+    fn check_repo(&self, cx: &mut RepoCtx<'_>) {
+        if !cx.whole_repo {
+            return;
+        }
+        let Some(dir) = normalize_rel(&cx.policy.runbooks.dir) else {
+            return;
+        };
+        if dir.is_empty() {
+            return;
+        }
+        let mut runbooks = Vec::new();
+        list_markdown(&cx.root.join(&dir), &dir, &mut runbooks, 0);
+        runbooks.sort();
+        for rel in runbooks {
+            if cx.facts.runbooks_linked.contains(&rel) {
+                continue;
+            }
+            let name = rel.rsplit('/').next().unwrap_or("");
+            if name.eq_ignore_ascii_case("README.md") || name.eq_ignore_ascii_case("index.md") {
+                continue;
+            }
+            let text = std::fs::read_to_string(cx.root.join(&rel)).unwrap_or_default();
+            let first_line = text.lines().next().map(str::len).unwrap_or(0);
+            let file = SourceFile::new(rel.clone(), cx.root.join(&rel), text);
+            let severity = cx
+                .policy
+                .rule_severity(META.code, META.name, &rel, META.severity);
+            if !cx.policy.rule_enabled(META.code, META.name, &rel) {
+                continue;
+            }
+            let mut d = crate::rules::new_diagnostic(
+                &META,
+                severity,
+                &file,
+                Span::new(0, first_line),
+                format!("orphan runbook: no alert links `{rel}`"),
+            );
+            d.help("link it from an alert's runbook_url, or delete it");
+            d.primary.message = "not linked by any alert".into();
+            cx.diags.push(d);
+        }
+    }
+}
+
+fn list_markdown(dir: &Path, rel: &str, out: &mut Vec<String>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            list_markdown(&e.path(), &format!("{rel}/{name}"), out, depth + 1);
+        } else if ft.is_file() && name.ends_with(".md") {
+            out.push(format!("{rel}/{name}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn resolves_links() {
+        assert_eq!(
+            resolve("docs/runbooks/a.md", ""),
+            Resolved::Local("docs/runbooks/a.md".into())
+        );
+        assert_eq!(
+            resolve("./docs/runbooks/a.md#diagnose", ""),
+            Resolved::Local("docs/runbooks/a.md".into())
+        );
+        assert!(matches!(resolve("../x.md", ""), Resolved::Invalid(_)));
+        assert!(matches!(resolve("/etc/passwd", ""), Resolved::Invalid(_)));
+        assert_eq!(resolve("https://wiki.example/x", ""), Resolved::External);
+        assert_eq!(
+            resolve(
+                "https://git.example/r/blob/main/docs/runbooks/a.md",
+                "https://git.example/r/blob/main/"
+            ),
+            Resolved::Local("docs/runbooks/a.md".into())
+        );
+        assert_eq!(resolve("{{ $labels.runbook }}", ""), Resolved::Dynamic);
+    }
+}

@@ -1,0 +1,3 @@
+//! Severity vocabulary and consistency with where an alert is declared.
+
+pub mod severity_vocabulary;

@@ -1,0 +1,7 @@
+//! Parse errors and shape errors, each at its exact position.
+
+pub mod logql_syntax;
+pub mod promql_syntax;
+pub mod rule_structure;
+pub mod template_syntax;
+pub mod yaml_syntax;

@@ -1,0 +1,36 @@
+//! PromQL parse errors in rule expressions.
+
+use crate::artifact::rules::Parsed;
+use crate::artifact::Artifact;
+use crate::rules::{Ctx, Rule};
+
+crate::rule_meta!(
+    "OL101",
+    "promql-syntax",
+    Syntax,
+    Error,
+    "PromQL that does not parse"
+);
+
+pub struct PromqlSyntax;
+
+impl Rule for PromqlSyntax {
+    fn meta(&self) -> &'static crate::rules::RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
+        let Artifact::Rules(rf) = artifact else {
+            return;
+        };
+        for (_, rule) in rf.rules() {
+            let Some(expr) = &rule.expr else { continue };
+            if let Parsed::Prom(Err(e)) = &expr.parsed {
+                let span = expr.scalar.sub_span(&cx.file.text, e.span.clone());
+                cx.report(&META, span, format!("invalid PromQL: {}", e.message))
+                    .label("here")
+                    .help("check the expression with `promtool check rules`; see `o11ylint explain promql-syntax`");
+            }
+        }
+    }
+}

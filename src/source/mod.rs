@@ -1,0 +1,219 @@
+//! Source files, byte spans and line/column conversion.
+//!
+//! Everything in the engine points into a file with a byte range; humans get
+//! 1-based line/column (columns count Unicode scalar values), the language
+//! server gets 0-based UTF-16 positions. Both come from [`LineIndex`].
+
+pub mod walk;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A file's text and where it came from.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path as shown to users: relative to the repository root where possible.
+    pub display: String,
+    /// Path on disk (absolute or as given).
+    pub path: PathBuf,
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+pub type FileRef = Arc<SourceFile>;
+
+impl SourceFile {
+    pub fn new(display: impl Into<String>, path: impl Into<PathBuf>, text: String) -> FileRef {
+        let lines = LineIndex::new(&text);
+        Arc::new(SourceFile {
+            display: display.into(),
+            path: path.into(),
+            text,
+            lines,
+        })
+    }
+
+    pub fn position(&self, offset: usize) -> Position {
+        self.lines.position(&self.text, offset)
+    }
+}
+
+/// A byte range inside one file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+    pub fn empty(at: usize) -> Span {
+        Span { start: at, end: at }
+    }
+    pub fn range(&self) -> Range<usize> {
+        self.start..self.end
+    }
+    pub fn cover(&self, other: &Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+/// 1-based line and column; the column counts characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Byte offsets of line starts.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                starts.push(i + 1);
+            }
+        }
+        LineIndex { starts }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Byte offset of the start of 0-based line `line` (clamped).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts
+            .get(line)
+            .copied()
+            .unwrap_or_else(|| *self.starts.last().unwrap_or(&0))
+    }
+
+    /// 0-based line containing `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// Clamp an offset to the text and back to a char boundary.
+    fn clamp(text: &str, offset: usize) -> usize {
+        let mut o = offset.min(text.len());
+        while o > 0 && !text.is_char_boundary(o) {
+            o -= 1;
+        }
+        o
+    }
+
+    pub fn position(&self, text: &str, offset: usize) -> Position {
+        let offset = Self::clamp(text, offset);
+        let line = self.line_of(offset);
+        let start = self.line_start(line);
+        let column = text[start..offset].chars().count() + 1;
+        Position {
+            line: line + 1,
+            column,
+        }
+    }
+
+    /// 0-based (line, UTF-16 code unit) for the language server protocol.
+    pub fn utf16_position(&self, text: &str, offset: usize) -> (u32, u32) {
+        let offset = Self::clamp(text, offset);
+        let line = self.line_of(offset);
+        let start = self.line_start(line);
+        let col: usize = text[start..offset].chars().map(char::len_utf16).sum();
+        (line as u32, col as u32)
+    }
+
+    /// Inverse of [`utf16_position`](Self::utf16_position), clamped to the line.
+    pub fn offset_of_utf16(&self, text: &str, line: u32, character: u32) -> usize {
+        let line = line as usize;
+        if line >= self.starts.len() {
+            return text.len();
+        }
+        let start = self.line_start(line);
+        let end = self
+            .starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(text.len())
+            .min(text.len());
+        let mut units = 0u32;
+        for (i, ch) in text[start..end].char_indices() {
+            if units >= character || ch == '\n' {
+                return start + i;
+            }
+            units += ch.len_utf16() as u32;
+        }
+        end
+    }
+
+    /// Byte offset of 1-based `line` and 0-based character column `col`
+    /// (what the YAML scanner reports).
+    pub fn offset_of_char_col(&self, text: &str, line: usize, col: usize) -> usize {
+        let start = self.line_start(line.saturating_sub(1)).min(text.len());
+        let rest = &text[start..];
+        if rest.is_ascii() || rest.as_bytes().iter().take(col).all(u8::is_ascii) {
+            return (start + col).min(text.len());
+        }
+        match rest.char_indices().nth(col) {
+            Some((i, _)) => start + i,
+            None => text.len(),
+        }
+    }
+}
+
+/// Display path of `path` relative to `root` when it lies below it.
+pub fn display_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = rel.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_chars() {
+        let text = "ab\nçd€x\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.position(text, 0), Position { line: 1, column: 1 });
+        assert_eq!(idx.position(text, 3), Position { line: 2, column: 1 });
+        // 'x' is after ç (2 bytes), d, € (3 bytes)
+        let x = text.find('x').unwrap();
+        assert_eq!(idx.position(text, x), Position { line: 2, column: 4 });
+        assert_eq!(idx.utf16_position(text, x), (1, 3));
+        assert_eq!(idx.offset_of_utf16(text, 1, 3), x);
+    }
+
+    #[test]
+    fn utf16_counts_surrogate_pairs() {
+        let text = "a😀b";
+        let idx = LineIndex::new(text);
+        let b = text.find('b').unwrap();
+        assert_eq!(idx.utf16_position(text, b), (0, 3));
+        assert_eq!(idx.offset_of_utf16(text, 0, 3), b);
+    }
+
+    #[test]
+    fn char_columns_map_to_bytes() {
+        let text = "k: é\nx: y";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.offset_of_char_col(text, 1, 3), 3);
+        assert_eq!(idx.offset_of_char_col(text, 2, 3), text.len() - 1);
+        assert_eq!(idx.offset_of_char_col(text, 1, 4), 5);
+    }
+}

@@ -1,0 +1,176 @@
+//! Finding the files to lint and reading them safely.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Extensions the engine may have something to say about.
+pub const CANDIDATE_EXTENSIONS: &[&str] = &["yaml", "yml", "json", "alloy"];
+
+/// Largest file read; larger files get one diagnostic and are skipped.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A path the walker decided about.
+#[derive(Debug, Clone)]
+pub enum Walked {
+    /// A file to read and classify.
+    File(PathBuf),
+    /// Not linted, with the reason (shown by `--verbose`).
+    Skipped(PathBuf, String),
+    /// A path that could not be walked (shown as a diagnostic).
+    Error(PathBuf, String),
+}
+
+/// Walk `paths` (files or directories). Hidden entries, `target/` and
+/// git-ignored paths are skipped inside directories; a file named explicitly
+/// is always taken. The result is sorted so later stages are deterministic.
+pub fn walk(paths: &[PathBuf], respect_ignore: bool) -> Vec<Walked> {
+    let mut out = Vec::new();
+    for root in paths {
+        let meta = match fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                out.push(Walked::Error(root.clone(), io_message(&e)));
+                continue;
+            }
+        };
+        if meta.is_file() {
+            out.push(Walked::File(root.clone()));
+            continue;
+        }
+        if !meta.is_dir() {
+            out.push(Walked::Error(
+                root.clone(),
+                "not a regular file or directory".into(),
+            ));
+            continue;
+        }
+        let mut builder = ignore::WalkBuilder::new(root);
+        builder
+            .hidden(true)
+            .git_ignore(respect_ignore)
+            .git_global(false)
+            .git_exclude(respect_ignore)
+            .ignore(respect_ignore)
+            .parents(respect_ignore)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|e| {
+                !(e.file_type().is_some_and(|t| t.is_dir())
+                    && matches!(e.file_name().to_str(), Some("target" | "node_modules")))
+            });
+        for entry in builder.build() {
+            match entry {
+                Ok(e) => {
+                    let path = e.path().to_path_buf();
+                    let Some(ft) = e.file_type() else { continue };
+                    if ft.is_dir() {
+                        continue;
+                    }
+                    if !has_candidate_extension(&path) {
+                        out.push(Walked::Skipped(path, "extension not linted".into()));
+                        continue;
+                    }
+                    if ft.is_symlink() {
+                        match fs::metadata(&path) {
+                            Ok(m) if m.is_file() => out.push(Walked::File(path)),
+                            Ok(_) => out.push(Walked::Skipped(
+                                path,
+                                "symbolic link to a directory is not followed".into(),
+                            )),
+                            Err(e) => out.push(Walked::Error(path, io_message(&e))),
+                        }
+                    } else if ft.is_file() {
+                        out.push(Walked::File(path));
+                    } else {
+                        out.push(Walked::Error(
+                            path,
+                            "not a regular file (FIFO, socket or device); skipped".into(),
+                        ));
+                    }
+                }
+                Err(err) => {
+                    let path = match &err {
+                        ignore::Error::WithPath { path, .. } => path.clone(),
+                        _ => root.clone(),
+                    };
+                    let msg = err.to_string();
+                    let msg = msg
+                        .strip_prefix(&format!("{}: ", path.display()))
+                        .unwrap_or(&msg)
+                        .to_string();
+                    out.push(Walked::Error(path, msg));
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| key(a).cmp(key(b)));
+    out.dedup_by(|a, b| key(a) == key(b));
+    out
+}
+
+fn key(w: &Walked) -> &Path {
+    match w {
+        Walked::File(p) | Walked::Skipped(p, _) | Walked::Error(p, _) => p,
+    }
+}
+
+pub fn has_candidate_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| CANDIDATE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Why a file could not be turned into text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    Io(String),
+    TooLarge { size: u64, limit: u64 },
+    NotUtf8 { valid_up_to: usize },
+}
+
+/// Read a file as UTF-8 text with a size limit; a byte-order mark is kept
+/// (parsers skip it) so offsets stay file offsets.
+pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+    let meta = fs::metadata(path).map_err(|e| ReadError::Io(io_message(&e)))?;
+    if !meta.is_file() {
+        return Err(ReadError::Io(
+            "not a regular file (FIFO, socket, device or directory)".into(),
+        ));
+    }
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            limit,
+        });
+    }
+    let file = fs::File::open(path).map_err(|e| ReadError::Io(io_message(&e)))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // `take` guards against a file that grows while we read it.
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Io(io_message(&e)))?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+            limit,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
+        valid_up_to: e.utf8_error().valid_up_to(),
+    })
+}
+
+pub fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
+}
