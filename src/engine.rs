@@ -72,7 +72,9 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
     let root_abs = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
     let job = |w: &Walked| -> FileResult {
         match w {
-            Walked::File(p) => lint_path(p, &root_abs, policy, opts.max_file_bytes),
+            Walked::File(p) => guarded(p, &root_abs, policy, || {
+                lint_path(p, &root_abs, policy, opts.max_file_bytes)
+            }),
             Walked::Skipped(p, why) => FileResult {
                 note: format!("skipped {}: {why}", rel_of(&root_abs, p)),
                 ..Default::default()
@@ -139,6 +141,49 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
     out.diagnostics.extend(repo.diags);
     finish(&mut out);
     out
+}
+
+/// Run `f` for file `p`; a panic becomes an `internal-error` diagnostic and
+/// the run goes on with the other files.
+pub fn guarded(
+    p: &Path,
+    root: &Path,
+    policy: &Policy,
+    f: impl FnOnce() -> FileResult,
+) -> FileResult {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|panic| internal_error(p, root, policy, panic))
+}
+
+fn internal_error(
+    p: &Path,
+    root: &Path,
+    policy: &Policy,
+    panic: Box<dyn std::any::Any + Send>,
+) -> FileResult {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    let rel = rel_of(root, p);
+    let file = SourceFile::new(rel.clone(), p.to_path_buf(), String::new());
+    let m = &meta::internal_error::META;
+    let mut d = engine_diag(
+        m,
+        policy,
+        &rel,
+        &file,
+        Span::empty(0),
+        format!("internal error while linting `{rel}`: {what}"),
+    );
+    d.help("this is a bug in o11ylint; please report it with the file that triggers it");
+    FileResult {
+        diagnostics: vec![d],
+        note: format!("failed {rel}: internal error"),
+        checked: false,
+        ..Default::default()
+    }
 }
 
 fn finish(out: &mut Outcome) {
@@ -403,4 +448,20 @@ pub fn lint_buffer(text: String, rel: &str, root: &Path, policy: &Policy) -> Out
     out.notes.push(r.note);
     finish(&mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_file_becomes_an_internal_error() {
+        let policy = Policy::default_policy();
+        let r = guarded(Path::new("x.yaml"), Path::new("."), &policy, || {
+            panic!("boom")
+        });
+        assert_eq!(r.diagnostics.len(), 1);
+        assert_eq!(r.diagnostics[0].code, "OL004");
+        assert!(r.diagnostics[0].message.contains("boom"));
+    }
 }

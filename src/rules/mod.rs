@@ -183,6 +183,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &meta::unused_suppression::UnusedSuppression,
         &meta::suppression_without_reason::SuppressionWithoutReason,
         &meta::unreadable_file::UnreadableFile,
+        &meta::internal_error::InternalError,
         &syntax::yaml_syntax::YamlSyntax,
         &syntax::promql_syntax::PromqlSyntax,
         &syntax::logql_syntax::LogqlSyntax,

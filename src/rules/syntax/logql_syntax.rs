@@ -27,10 +27,29 @@ impl Rule for LogqlSyntax {
             let Some(expr) = &rule.expr else { continue };
             if let Parsed::Loki(Err(e)) = &expr.parsed {
                 let span = expr.scalar.sub_span(&cx.file.text, e.span.clone());
-                cx.report(&META, span, format!("invalid LogQL: {}", e.message))
-                    .label("here")
-                    .help("see the LogQL reference; `o11ylint explain logql-syntax`");
+                cx.report(
+                    &META,
+                    span,
+                    format!("invalid LogQL: {}", strip_position(&e.message)),
+                )
+                .label("here")
+                .help("see the LogQL reference; `o11ylint explain logql-syntax`");
             }
         }
+    }
+}
+
+/// The parser's messages may end in a query-relative ` at L:C`; the
+/// diagnostic's own position is file-relative, so drop it.
+fn strip_position(message: &str) -> &str {
+    match message.rfind(" at ") {
+        Some(i)
+            if message[i + 4..]
+                .split(':')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())) =>
+        {
+            &message[..i]
+        }
+        _ => message,
     }
 }

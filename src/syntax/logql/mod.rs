@@ -39,7 +39,10 @@
 //!
 //! The parser never panics and never recurses without bound: nesting deeper
 //! than [`MAX_DEPTH`] levels (parentheses, function calls, chains of binary
-//! operators or of label-filter `and`/`or`) is reported as an error.
+//! operators or of label-filter `and`/`or`) is reported as an error, and so
+//! is nesting that would take the parser past 1 MiB of stack (a limit only
+//! unoptimised builds, with their large frames, reach before [`MAX_DEPTH`]:
+//! about a hundred nested function calls there).
 
 mod lexer;
 mod parser;
@@ -651,14 +654,15 @@ pub struct LabelReplace {
     pub span: Span,
 }
 
-/// A parsed LogQL expression.
+/// A parsed LogQL expression. The large variants are boxed to keep the
+/// enum (and the parser's stack frames) small.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     /// A log query (selector and pipeline).
     Log(LogQuery),
-    RangeAggregation(RangeAggregation),
-    VectorAggregation(VectorAggregation),
-    Binary(BinaryExpr),
+    RangeAggregation(Box<RangeAggregation>),
+    VectorAggregation(Box<VectorAggregation>),
+    Binary(Box<BinaryExpr>),
     /// A number literal such as `0.5` or `-1`.
     Number(NumberLit),
     /// `vector(n)`.
@@ -667,7 +671,7 @@ pub enum Expr {
         value: NumberLit,
         span: Span,
     },
-    LabelReplace(LabelReplace),
+    LabelReplace(Box<LabelReplace>),
     /// `( ... )`.
     Paren {
         inner: Box<Expr>,

@@ -77,6 +77,31 @@ const VECTOR_FUNCS: &[&str] = &[
 /// Vector aggregations that take a leading numeric parameter.
 const VECTOR_WITH_PARAM: &[&str] = &["topk", "bottomk", "approx_topk"];
 
+/// Words that are always keywords, never label names (as in Loki's lexer and
+/// Grafana's grammar). `by`, `and`, `sum`, ... are keywords only where the
+/// grammar expects them.
+const RESERVED: &[&str] = &[
+    "json",
+    "logfmt",
+    "unpack",
+    "pattern",
+    "regexp",
+    "unwrap",
+    "label_format",
+    "line_format",
+    "label_replace",
+    "vector",
+    "offset",
+    "bool",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "decolorize",
+    "drop",
+    "keep",
+];
+
 const UNWRAP_CONVERSIONS: &[&str] = &["duration", "duration_seconds", "bytes"];
 
 const EXPECT_OPERAND: &str = "a stream selector, a number or a function such as rate(...)";
@@ -90,6 +115,7 @@ pub(super) fn parse(src: &str) -> Result<Expr, ParseError> {
         toks: tokenize(src),
         pos: 0,
         depth: 0,
+        stack_base: stack_position(),
     };
     if matches!(p.tok(), Tok::Eof) {
         return Err(p.err_expected("a LogQL query"));
@@ -106,6 +132,21 @@ struct Parser<'a> {
     toks: Vec<Token>,
     pos: usize,
     depth: usize,
+    /// Stack position when parsing started (see [`STACK_BUDGET`]).
+    stack_base: usize,
+}
+
+/// Most stack the parser may use. Nesting is limited to [`MAX_DEPTH`]
+/// levels, and also by this budget, which unoptimised builds (whose frames
+/// are several kilobytes) can reach first: the parser then fails with the
+/// same error instead of overflowing a 2 MiB thread stack.
+const STACK_BUDGET: usize = 1 << 20;
+
+/// An address on the current stack frame, to measure how deep the parser is.
+#[inline(never)]
+fn stack_position() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
 }
 
 fn lower(s: &str) -> String {
@@ -200,9 +241,9 @@ impl Parser<'_> {
 
     fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_DEPTH || self.stack_base.abs_diff(stack_position()) > STACK_BUDGET {
             return Err(self.err_at(
-                &format!("query nested too deeply (more than {MAX_DEPTH} levels)"),
+                &format!("query nested too deeply (the limit is {MAX_DEPTH} levels)"),
                 self.span(),
             ));
         }
@@ -218,6 +259,19 @@ impl Parser<'_> {
             }
             _ => Err(self.err_expected(what)),
         }
+    }
+
+    /// A label name: an identifier that is not one of LogQL's reserved words.
+    fn label_name(&mut self) -> Result<Ident, ParseError> {
+        if let Tok::Ident(name) = self.tok() {
+            if RESERVED.iter().any(|k| name.eq_ignore_ascii_case(k)) {
+                return Err(self.err_at(
+                    &format!("'{name}' is a LogQL keyword and cannot be used as a label name"),
+                    self.span(),
+                ));
+            }
+        }
+        self.ident("a label name")
     }
 
     fn string(&mut self, what: &str) -> Result<StringLit, ParseError> {
@@ -382,7 +436,7 @@ impl Parser<'_> {
                 ));
             }
             let span = join(&lhs.span(), &rhs.span());
-            lhs = Expr::Binary(BinaryExpr {
+            lhs = Expr::Binary(Box::new(BinaryExpr {
                 op,
                 op_span,
                 lhs: Box::new(lhs),
@@ -391,7 +445,7 @@ impl Parser<'_> {
                 matching,
                 group,
                 span,
-            });
+            }));
         }
         self.depth = saved;
         Ok(lhs)
@@ -513,13 +567,13 @@ impl Parser<'_> {
         }
         let end = grouping.as_ref().map_or(close.end, |g| g.span.end);
         let span = func.span.start..end;
-        Ok(Expr::RangeAggregation(RangeAggregation {
+        Ok(Expr::RangeAggregation(Box::new(RangeAggregation {
             func,
             param,
             range,
             grouping,
             span,
-        }))
+        })))
     }
 
     /// The argument of a range aggregation: selector, pipeline stages before
@@ -704,13 +758,13 @@ impl Parser<'_> {
             end = end.max(g.span.end);
         }
         let span = func.span.start..end;
-        Ok(Expr::VectorAggregation(VectorAggregation {
+        Ok(Expr::VectorAggregation(Box::new(VectorAggregation {
             func,
             param,
             inner: Box::new(inner),
             grouping,
             span,
-        }))
+        })))
     }
 
     /// At a (signed) number followed by a comma?
@@ -765,7 +819,7 @@ impl Parser<'_> {
         };
         let span = func.span.start..end;
         let dst_label = self.string_as_ident(&dst);
-        Ok(Expr::LabelReplace(LabelReplace {
+        Ok(Expr::LabelReplace(Box::new(LabelReplace {
             func,
             inner: Box::new(inner),
             dst_label,
@@ -774,7 +828,7 @@ impl Parser<'_> {
             src_label,
             regex,
             span,
-        }))
+        })))
     }
 
     /// `by (...)` and friends; the current token is the keyword.
@@ -788,7 +842,7 @@ impl Parser<'_> {
         let mut labels = Vec::new();
         if !matches!(self.tok(), Tok::RParen) {
             loop {
-                labels.push(self.ident("a label name")?);
+                labels.push(self.label_name()?);
                 if matches!(self.tok(), Tok::Comma) {
                     self.bump();
                     if allow_trailing_comma && matches!(self.tok(), Tok::RParen) {
@@ -846,7 +900,7 @@ impl Parser<'_> {
     }
 
     fn matcher(&mut self) -> Result<Matcher, ParseError> {
-        let name = self.ident("a label name")?;
+        let name = self.label_name()?;
         let Some(op) = self.match_op() else {
             return Err(self.err_expected("a matching operator (=, !=, =~ or !~)"));
         };
@@ -917,13 +971,13 @@ impl Parser<'_> {
                 self.bump();
                 let mut items = Vec::new();
                 loop {
-                    let target = self.ident("a label name")?;
+                    let target = self.label_name()?;
                     self.expect(Tok::Eq, "'='")?;
                     let value = match self.tok() {
                         Tok::Str(_) => {
                             LabelFormatValue::Template(self.string("a template string")?)
                         }
-                        Tok::Ident(_) => LabelFormatValue::Rename(self.ident("a label name")?),
+                        Tok::Ident(_) => LabelFormatValue::Rename(self.label_name()?),
                         _ => return Err(self.err_expected("a template string or a label name")),
                     };
                     let end = match &value {
@@ -957,7 +1011,7 @@ impl Parser<'_> {
                     if matches!(self.nth(1), Tok::Eq | Tok::Neq | Tok::Re | Tok::Nre) {
                         labels.push(LabelSpec::Matcher(self.matcher()?));
                     } else {
-                        labels.push(LabelSpec::Name(self.ident("a label name")?));
+                        labels.push(LabelSpec::Name(self.label_name()?));
                     }
                     if matches!(self.tok(), Tok::Comma) {
                         self.bump();
@@ -984,11 +1038,11 @@ impl Parser<'_> {
                         kw,
                     ));
                 }
-                let first = self.ident("a label name")?;
+                let first = self.label_name()?;
                 let conv = UNWRAP_CONVERSIONS.contains(&lower(&first.name).as_str());
                 if conv && matches!(self.tok(), Tok::LParen) {
                     self.bump();
-                    let label = self.ident("a label name")?;
+                    let label = self.label_name()?;
                     let end = self.expect(Tok::RParen, "')'")?.span.end;
                     Ok(Stage::Unwrap(Unwrap {
                         label,
@@ -1087,7 +1141,7 @@ impl Parser<'_> {
                 }
                 if matches!(self.tok(), Tok::Ident(_)) {
                     loop {
-                        let name = self.ident("a label name")?;
+                        let name = self.label_name()?;
                         let mut expr = None;
                         if matches!(self.tok(), Tok::Eq) {
                             self.bump();
@@ -1263,7 +1317,7 @@ impl Parser<'_> {
         if !matches!(self.tok(), Tok::Ident(_)) {
             return Err(self.err_expected("a label filter such as level=\"error\""));
         }
-        let name = self.ident("a label name")?;
+        let name = self.label_name()?;
         let (op_tok, op_span) = {
             let t = self.token();
             (t.tok.clone(), t.span.clone())

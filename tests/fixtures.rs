@@ -1,0 +1,183 @@
+//! Fixture tests: `tests/fixtures/<rule>/{pass,fail}/` are each linted as a
+//! repository root with the default policy (plus an `o11ylint.yaml` in the
+//! folder, if any). Only the folder's rule is compared:
+//! - `pass/` must produce no finding of that rule;
+//! - `fail/` must produce exactly the findings in `fail/expected.txt`, spans
+//!   included.
+//!
+//! `UPDATE_EXPECT=1 cargo test --test fixtures` rewrites `expected.txt` files
+//! (review the diff before committing).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use o11ylint::diag::Diagnostic;
+use o11ylint::engine::{self, Options};
+use o11ylint::policy::Policy;
+use o11ylint::rules;
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn lint(dir: &Path) -> Vec<Diagnostic> {
+    let policy = Policy::discover(dir, None)
+        .unwrap_or_else(|e| panic!("policy in {}: {:?}", dir.display(), e));
+    let mut opts = Options::new(dir.to_path_buf(), vec![]);
+    // fixture folders are not git repositories: do not let a parent's
+    // .gitignore hide them
+    opts.respect_ignore = false;
+    engine::run(&opts, &policy).diagnostics
+}
+
+/// One finding per entry: `file:line:col: line:col: severity[CODE name] message`,
+/// then `  help: ...` and `  related file:line:col: message` lines.
+pub fn render_expected(diags: &[&Diagnostic]) -> String {
+    let mut s = String::new();
+    for d in diags {
+        let (a, b) = (d.primary.start(), d.primary.end());
+        let _ = writeln!(
+            s,
+            "{}:{}:{}: {}:{}: {}[{} {}] {}",
+            d.file(),
+            a.line,
+            a.column,
+            b.line,
+            b.column,
+            d.severity.as_str(),
+            d.code,
+            d.name,
+            d.message
+        );
+        if let Some(h) = &d.help {
+            let _ = writeln!(s, "  help: {h}");
+        }
+        for r in &d.related {
+            let p = r.start();
+            let _ = writeln!(
+                s,
+                "  related {}:{}:{}: {}",
+                r.file.display, p.line, p.column, r.message
+            );
+        }
+        if let Some(reason) = &d.suppressed {
+            let _ = writeln!(s, "  suppressed: {reason}");
+        }
+    }
+    s
+}
+
+fn rule_dirs() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .expect("tests/fixtures exists")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_rule_has_pass_and_fail_fixtures_and_a_page() {
+    // internal-error reports o11ylint's own bugs: no input may trigger it, so
+    // it has no fixture; engine::tests covers it with a deliberate panic.
+    let no_fixture = ["internal-error"];
+    let mut missing = Vec::new();
+    for r in rules::registry() {
+        let m = r.meta();
+        let dir = fixtures_dir().join(m.name);
+        for sub in ["pass", "fail"] {
+            if no_fixture.contains(&m.name) {
+                continue;
+            }
+            if !dir.join(sub).is_dir() {
+                missing.push(format!("tests/fixtures/{}/{sub}/", m.name));
+            }
+        }
+        if !no_fixture.contains(&m.name) && !dir.join("fail/expected.txt").is_file() {
+            missing.push(format!("tests/fixtures/{}/fail/expected.txt", m.name));
+        }
+        let page = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("rules")
+            .join(format!("{}.md", m.name));
+        if !page.is_file() {
+            missing.push(format!("rules/{}.md", m.name));
+        }
+        for section in [
+            "## Why it matters",
+            "## Bad",
+            "## Good",
+            "## How to fix",
+            "## Configuration",
+        ] {
+            if !m.doc.contains(section) {
+                missing.push(format!("rules/{}.md: section `{section}`", m.name));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "missing:\n{}", missing.join("\n"));
+}
+
+#[test]
+fn fixture_folders_name_real_rules() {
+    for dir in rule_dirs() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            rules::find(&name).is_some(),
+            "tests/fixtures/{name} names no rule"
+        );
+    }
+}
+
+#[test]
+fn fixtures() {
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let mut failures = Vec::new();
+    for dir in rule_dirs() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(rule) = rules::find(&name) else {
+            continue;
+        };
+        let code = rule.meta().code;
+
+        let pass = dir.join("pass");
+        if pass.is_dir() {
+            let diags = lint(&pass);
+            let mine: Vec<&Diagnostic> = diags
+                .iter()
+                .filter(|d| d.code == code && d.suppressed.is_none())
+                .collect();
+            if !mine.is_empty() {
+                failures.push(format!(
+                    "{name}/pass produced findings:\n{}",
+                    render_expected(&mine)
+                ));
+            }
+        }
+
+        let fail = dir.join("fail");
+        if fail.is_dir() {
+            let diags = lint(&fail);
+            let mine: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == code).collect();
+            let got = render_expected(&mine);
+            let exp_path = fail.join("expected.txt");
+            if update {
+                std::fs::write(&exp_path, &got).unwrap();
+                continue;
+            }
+            let expected = std::fs::read_to_string(&exp_path).unwrap_or_default();
+            if mine.is_empty() {
+                failures.push(format!("{name}/fail produced no finding of {name}"));
+            }
+            if got != expected {
+                let diff = similar::TextDiff::from_lines(&expected, &got)
+                    .unified_diff()
+                    .header("expected.txt", "actual")
+                    .to_string();
+                failures.push(format!("{name}/fail differs:\n{diff}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
