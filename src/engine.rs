@@ -68,8 +68,17 @@ pub struct FileResult {
 
 /// Lint a whole set of paths.
 pub fn run(opts: &Options, policy: &Policy) -> Outcome {
-    let walked = walk::walk(&opts.paths, opts.respect_ignore);
     let root_abs = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
+    let named: Vec<PathBuf> = opts.paths.iter().filter(|p| p.is_file()).cloned().collect();
+    let walked: Vec<Walked> = walk::walk(&opts.paths, opts.respect_ignore)
+        .into_iter()
+        .map(|w| match w {
+            Walked::File(p) if !named.contains(&p) && policy.is_excluded(&rel_of(&root_abs, &p)) => {
+                Walked::Skipped(p, "excluded by the policy's `exclude`".into())
+            }
+            other => other,
+        })
+        .collect();
     let job = |w: &Walked| -> FileResult {
         match w {
             Walked::File(p) => guarded(p, &root_abs, policy, || {
@@ -126,7 +135,7 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
             out.notes.push(r.note);
         }
         out.diagnostics.extend(r.diagnostics);
-        facts.runbooks_linked.extend(r.facts.runbooks_linked);
+        facts.merge(r.facts);
     }
     let mut repo = RepoCtx {
         root: &root_abs,

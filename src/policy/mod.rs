@@ -116,6 +116,7 @@ pub struct JsonSuppression {
 #[serde(default)]
 pub struct Policy {
     pub version: u32,
+    pub exclude: Vec<String>,
     pub labels: Labels,
     pub severities: Severities,
     pub runbooks: Runbooks,
@@ -131,6 +132,7 @@ pub struct Policy {
 
 #[derive(Debug, Clone, Default)]
 struct Compiled {
+    exclude: Option<GlobSet>,
     loki_paths: Option<GlobSet>,
     declared_in: Vec<(GlobSet, String)>,
     audit_alert_paths: Option<GlobSet>,
@@ -289,6 +291,7 @@ impl Policy {
 
     fn compile(&mut self) -> Result<(), String> {
         let mut c = Compiled {
+            exclude: Some(globset(&self.exclude)?),
             loki_paths: Some(globset(&self.loki.paths)?),
             audit_alert_paths: Some(globset(&self.streams.audit_alert_paths)?),
             ..Default::default()
@@ -312,6 +315,10 @@ impl Policy {
             .loki_paths
             .as_ref()
             .is_some_and(|g| g.is_match(rel))
+    }
+
+    pub fn is_excluded(&self, rel: &str) -> bool {
+        self.compiled.exclude.as_ref().is_some_and(|g| g.is_match(rel))
     }
 
     pub fn is_audit_alert_path(&self, rel: &str) -> bool {

@@ -60,11 +60,36 @@ pub struct RuleMeta {
     pub doc: &'static str,
 }
 
+/// A series name read somewhere, checked against what is defined in phase 2.
+#[derive(Debug, Clone)]
+pub struct SeriesUse {
+    pub name: String,
+    pub file: FileRef,
+    pub span: Span,
+}
+
 /// Facts a file contributes to repository-wide checks.
 #[derive(Debug, Default, Clone)]
 pub struct FileFacts {
-    /// Runbook files linked from alerts, repository-relative with `/`.
+    /// Runbook files linked from alerts (rule files and alert contracts),
+    /// repository-relative with `/`.
     pub runbooks_linked: BTreeSet<String>,
+    /// Series that exist: metrics-contract names (raw, for every source
+    /// prefix), recording rules of contracts and rule files.
+    pub series_defined: BTreeSet<String>,
+    /// Whether a metrics contract was seen (cross-checks on series run only then).
+    pub has_metrics_contract: bool,
+    /// Series read by dashboards and contract alerts, checked in phase 2.
+    pub series_used: Vec<SeriesUse>,
+}
+
+impl FileFacts {
+    pub fn merge(&mut self, other: FileFacts) {
+        self.runbooks_linked.extend(other.runbooks_linked);
+        self.series_defined.extend(other.series_defined);
+        self.has_metrics_contract |= other.has_metrics_contract;
+        self.series_used.extend(other.series_used);
+    }
 }
 
 /// Everything a rule sees while checking one file.
