@@ -20,8 +20,10 @@ macro_rules! rule_meta {
 
 pub mod artifact;
 pub mod cli;
+pub mod contracts;
 pub mod diag;
 pub mod engine;
+pub mod generate;
 pub mod policy;
 pub mod rules;
 pub mod schema;

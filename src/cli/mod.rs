@@ -4,6 +4,7 @@
 mod check;
 mod debug;
 mod explain;
+mod generate;
 
 use std::path::PathBuf;
 
@@ -101,6 +102,16 @@ pub enum Command {
         /// Rule name or code (e.g. forbidden-label or OL200)
         rule: String,
     },
+    /// Generate Prometheus, PrometheusRule, Loki and Grafana artifacts from contracts
+    Generate(generate::GenerateArgs),
+    /// Print or write the JSON Schemas of contracts and the policy (for editors)
+    Schema {
+        /// metrics, alerts, streams, dashboards or policy
+        kind: Option<String>,
+        /// Write every schema into this directory
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Developer tools (differential testing)
     #[command(hide = true)]
     Debug {
@@ -122,6 +133,8 @@ pub fn main() -> i32 {
         Command::Check(args) => check::run(&args),
         Command::Rules { json } => explain::list(json),
         Command::Explain { rule } => explain::explain(&rule),
+        Command::Generate(args) => generate::run(&args),
+        Command::Schema { kind, out } => generate::schema(kind.as_deref(), out.as_deref()),
         Command::Debug { what } => debug::run(what),
     }
 }

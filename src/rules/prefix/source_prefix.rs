@@ -21,14 +21,16 @@ fn well_named(record: &str, ns: &str) -> bool {
         return false;
     };
     let mut parts = rest.split(':');
-    let ok = |p: Option<&str>| {
-        p.is_some_and(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        })
-    };
-    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+    // metric names keep their source casing (database_NewUser); aggregations are lower case
+    let metric_ok = parts
+        .next()
+        .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    let agg_ok = parts.next().is_some_and(|p| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    });
+    metric_ok && agg_ok && parts.next().is_none()
 }
 
 impl Rule for SourcePrefix {
@@ -149,7 +151,8 @@ mod tests {
     fn naming() {
         assert!(well_named("openbao:core_active:max", "openbao:"));
         assert!(!well_named("openbao:core_active", "openbao:"));
-        assert!(!well_named("openbao:Core:max", "openbao:"));
+        assert!(well_named("openbao:database_NewUser:rate5m", "openbao:"));
+        assert!(!well_named("openbao:core:Max", "openbao:"));
         assert!(!well_named("openbao:a:b:c", "openbao:"));
     }
 }
