@@ -25,6 +25,11 @@ pub struct Options {
     pub respect_ignore: bool,
     /// Whether repository-wide checks that need every file (orphans) run.
     pub whole_repo: bool,
+    /// `check --changed-since`: every file is still linted (its facts feed
+    /// the repository-wide rules), but per-file diagnostics are kept only
+    /// for these repository-relative paths. Repository-wide diagnostics are
+    /// always kept: any change can cause them.
+    pub report_only: Option<std::collections::BTreeSet<String>>,
 }
 
 impl Options {
@@ -45,6 +50,7 @@ impl Options {
             max_file_bytes: walk::DEFAULT_MAX_FILE_BYTES,
             respect_ignore: true,
             whole_repo,
+            report_only: None,
         }
     }
 }
@@ -73,7 +79,9 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
     let walked: Vec<Walked> = walk::walk(&opts.paths, opts.respect_ignore)
         .into_iter()
         .map(|w| match w {
-            Walked::File(p) if !named.contains(&p) && policy.is_excluded(&rel_of(&root_abs, &p)) => {
+            Walked::File(p)
+                if !named.contains(&p) && policy.is_excluded(&rel_of(&root_abs, &p)) =>
+            {
                 Walked::Skipped(p, "excluded by the policy's `exclude`".into())
             }
             other => other,
@@ -125,7 +133,15 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
     };
     let mut out = Outcome::default();
     let mut facts = FileFacts::default();
-    for r in results {
+    for (w, mut r) in walked.iter().zip(results) {
+        if let Some(only) = &opts.report_only {
+            let (Walked::File(p) | Walked::Skipped(p, _) | Walked::Error(p, _)) = w;
+            if !only.contains(&rel_of(&root_abs, p)) {
+                facts.merge(r.facts);
+                continue;
+            }
+            r.diagnostics.retain(|d| only.contains(d.file()));
+        }
         if r.checked {
             out.summary.files_checked += 1;
         } else {
@@ -314,7 +330,7 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
             }
         }
         "json" => artifact::classify_json(&file.text),
-        "alloy" => Artifact::Alloy,
+        "alloy" => Artifact::Alloy(crate::syntax::alloy::parse(&file.text)),
         _ => Artifact::Other("extension not linted".into()),
     };
     result.checked = !matches!(artifact, Artifact::Other(_));
@@ -338,6 +354,9 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
     }
     let mut diags = std::mem::take(&mut cx.diags);
     result.facts = std::mem::take(&mut cx.facts);
+    result
+        .facts
+        .merge(rules::facts::collect(&artifact, file, policy));
     let mut sups = if docs.is_empty() {
         Vec::new()
     } else {

@@ -23,6 +23,7 @@ pub mod cli;
 pub mod contracts;
 pub mod diag;
 pub mod engine;
+pub mod fix;
 pub mod generate;
 pub mod policy;
 pub mod rules;

@@ -1,5 +1,6 @@
 //! Deciding what a file is, and the typed models of each artifact kind.
 
+pub mod contract;
 pub mod rules;
 
 use std::ops::Range;
@@ -46,16 +47,34 @@ impl Scalar {
             while last > s && !self.value.is_char_boundary(last) {
                 last -= 1;
             }
-            let ch_len = self.value[last..]
-                .chars()
-                .next()
-                .map(char::len_utf8)
-                .unwrap_or(1);
-            map.get(last).copied().unwrap_or(start) + ch_len
+            let at = map.get(last).copied().unwrap_or(start);
+            let ch = self.value[last..].chars().next().unwrap_or(' ');
+            at + encoded_len(text, at, ch, self.style)
         } else {
             start
         };
         Span::new(start, end)
+    }
+}
+
+/// Bytes the value character `ch` takes in the file at `at`: itself, or an
+/// escape (`\"`, `\x41`, `\u00e9` in double quotes, `''` in single quotes).
+fn encoded_len(text: &str, at: usize, ch: char, style: Style) -> usize {
+    let rest = text.get(at..).unwrap_or("");
+    if rest.starts_with(ch) {
+        return ch.len_utf8();
+    }
+    match style {
+        Style::DoubleQuoted if rest.starts_with('\\') => match rest.chars().nth(1) {
+            Some('x') => 4,
+            Some('u') => 6,
+            Some('U') => 10,
+            Some(c) => 1 + c.len_utf8(),
+            None => 1,
+        }
+        .min(rest.len()),
+        Style::SingleQuoted if ch == '\'' && rest.starts_with("''") => 2,
+        _ => ch.len_utf8(),
     }
 }
 
@@ -67,9 +86,9 @@ pub enum Artifact {
     /// Grafana dashboard JSON.
     Dashboard,
     /// An o11ylint contract, with its kind.
-    Contract(String),
-    /// Grafana Alloy configuration.
-    Alloy,
+    Contract(Box<contract::ContractArtifact>),
+    /// Grafana Alloy configuration, parsed (with its syntax errors).
+    Alloy(crate::syntax::alloy::Config),
     /// Nothing to lint; the reason is shown with `--verbose`.
     Other(String),
 }
@@ -84,7 +103,7 @@ impl Artifact {
             },
             Artifact::Dashboard => "Grafana dashboard",
             Artifact::Contract(_) => "contract",
-            Artifact::Alloy => "Alloy configuration",
+            Artifact::Alloy(_) => "Alloy configuration",
             Artifact::Other(_) => "other",
         }
     }
@@ -113,7 +132,7 @@ pub fn classify_yaml(rel: &str, text: &str, docs: &[Node], policy: &Policy) -> A
         return Artifact::Other("empty YAML document".into());
     };
     if first.get_str("apiVersion") == Some(CONTRACT_API_VERSION) {
-        return Artifact::Contract(first.get_str("kind").unwrap_or("").to_string());
+        return Artifact::Contract(Box::new(contract::ContractArtifact::build(first)));
     }
     if first.get("groups").is_some() && first.as_map().is_some() {
         return Artifact::Rules(rules::RuleFile::build(text, &[first], false, rel, policy));

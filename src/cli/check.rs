@@ -86,11 +86,24 @@ pub fn run(args: &CheckArgs) -> i32 {
             return EXIT_ERROR;
         }
     }
+    if args.fix || args.diff {
+        return super::fixes::run(args, &root, &policy, color);
+    }
+    let outcome = match lint(args, &root, &policy) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    report(args, &outcome, &root, color)
+}
+
+/// Lint what `args` name (files, directories, `--stdin`, `--changed-since`).
+/// `Err` carries the exit code after the error was printed.
+pub fn lint(args: &CheckArgs, root: &Path, policy: &Policy) -> Result<Outcome, i32> {
     let outcome = if args.stdin {
         let mut text = String::new();
         if std::io::stdin().read_to_string(&mut text).is_err() {
             eprintln!("error: standard input is not valid UTF-8 text");
-            return EXIT_ERROR;
+            return Err(EXIT_ERROR);
         }
         let name = args
             .stdin_filename
@@ -101,91 +114,80 @@ pub fn run(args: &CheckArgs) -> i32 {
         } else {
             std::env::current_dir().unwrap_or_default().join(&name)
         };
-        let rel = engine::rel_of(&root, &abs);
-        engine::lint_buffer(text, &rel, &root, &policy)
+        let rel = engine::rel_of(root, &abs);
+        engine::lint_buffer(text, &rel, root, policy)
     } else {
-        let mut opts = Options::new(root.clone(), args.paths.clone());
+        let mut opts = Options::new(root.to_path_buf(), args.paths.clone());
         opts.threads = args.threads;
         opts.max_file_bytes = args.max_file_size;
         opts.respect_ignore = !args.no_ignore;
-        engine::run(&opts, &policy)
+        if let Some(git_ref) = &args.changed_since {
+            match super::changed::changed_files(root, git_ref) {
+                Ok(set) => {
+                    if args.verbose {
+                        eprintln!("{} file(s) changed since {git_ref}", set.len());
+                    }
+                    opts.report_only = Some(set);
+                }
+                Err(e) => {
+                    eprintln!("error: --changed-since {git_ref}: {e}");
+                    return Err(EXIT_ERROR);
+                }
+            }
+        }
+        engine::run(&opts, policy)
     };
     if args.verbose {
         for n in &outcome.notes {
             eprintln!("{n}");
         }
     }
+    Ok(outcome)
+}
+
+/// Write the report: `--format` to standard output, or with `--output FILE`
+/// `--format` to FILE and the human view to standard output. Returns the
+/// exit code.
+pub fn report(args: &CheckArgs, outcome: &Outcome, root: &Path, color: bool) -> i32 {
     let mut stdout = std::io::stdout().lock();
-    let written = write_report(&mut stdout, args.format, &outcome, color);
-    if written.is_err() {
+    if let Some(path) = &args.output {
+        let mut buf = Vec::new();
+        let _ = write_report(&mut buf, args.format, outcome, root, false);
+        if let Err(e) = std::fs::write(path, &buf) {
+            eprintln!(
+                "error: cannot write {}: {}",
+                path.display(),
+                crate::source::walk::io_message(&e)
+            );
+            return EXIT_ERROR;
+        }
+        if write_report(&mut stdout, Format::Human, outcome, root, color).is_err() {
+            return EXIT_ERROR;
+        }
+    } else if write_report(&mut stdout, args.format, outcome, root, color).is_err() {
         return EXIT_ERROR;
     }
     exit_code(&outcome.summary, &outcome.diagnostics, args.fail_on)
 }
 
+/// Render `o` in `format`. `root` is the repository root (SARIF records it
+/// as the base of every path).
 pub fn write_report(
     out: &mut dyn Write,
     format: Format,
     o: &Outcome,
+    root: &Path,
     color: bool,
 ) -> std::io::Result<()> {
     match format {
         Format::Human => diag::human::write_all(out, &o.diagnostics, &o.summary, color),
         Format::Json => out.write_all(diag::json::render(&o.diagnostics, &o.summary).as_bytes()),
-        Format::Concise => {
-            for d in o.diagnostics.iter().filter(|d| d.suppressed.is_none()) {
-                let p = d.primary.start();
-                writeln!(
-                    out,
-                    "{}:{}:{}: {}[{} {}] {}",
-                    d.file(),
-                    p.line,
-                    p.column,
-                    d.severity.as_str(),
-                    d.code,
-                    d.name,
-                    d.message
-                )?;
-            }
-            Ok(())
-        }
-        Format::Github => {
-            for d in o.diagnostics.iter().filter(|d| d.suppressed.is_none()) {
-                let (s, e) = (d.primary.start(), d.primary.end());
-                let level = match d.severity {
-                    Severity::Error => "error",
-                    Severity::Warning => "warning",
-                    Severity::Info => "notice",
-                };
-                let mut msg = d.message.clone();
-                if let Some(h) = &d.help {
-                    msg.push_str(&format!("\nhelp: {h}"));
-                }
-                writeln!(
-                    out,
-                    "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-                    gh_escape_prop(d.file()),
-                    s.line,
-                    s.column,
-                    e.line,
-                    e.column,
-                    gh_escape_prop(&format!("{} {}", d.code, d.name)),
-                    gh_escape_data(&msg)
-                )?;
-            }
-            Ok(())
-        }
+        Format::Concise => diag::concise::write_all(out, &o.diagnostics),
+        Format::Github => diag::github::write_all(out, &o.diagnostics),
+        Format::Sarif => out.write_all(diag::sarif::render(&o.diagnostics, root).as_bytes()),
+        Format::Checkstyle => diag::checkstyle::write_all(out, &o.diagnostics),
+        Format::Gitlab => out.write_all(diag::gitlab::render(&o.diagnostics).as_bytes()),
     }
-}
-
-fn gh_escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn gh_escape_prop(s: &str) -> String {
-    gh_escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 pub fn exit_code(_summary: &Summary, diags: &[Diagnostic], fail_on: FailOn) -> i32 {

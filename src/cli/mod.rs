@@ -1,10 +1,13 @@
 //! Command-line interface. Exit codes: 0 clean, 1 findings at or above
 //! `--fail-on`, 2 usage, configuration or I/O error.
 
+mod changed;
 mod check;
 mod debug;
 mod explain;
+mod fixes;
 mod generate;
+mod server;
 
 use std::path::PathBuf;
 
@@ -31,6 +34,12 @@ pub enum Format {
     Concise,
     /// GitHub Actions workflow commands
     Github,
+    /// SARIF 2.1.0 (code scanning)
+    Sarif,
+    /// Checkstyle XML
+    Checkstyle,
+    /// GitLab Code Quality JSON
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,6 +94,19 @@ pub struct CheckArgs {
     /// With --stdin: the path the buffer is linted as
     #[arg(long, requires = "stdin")]
     pub stdin_filename: Option<PathBuf>,
+    /// Write the report in --format to FILE; the terminal still gets the human view
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Apply safe mechanical fixes in place and say what changed
+    #[arg(long, conflicts_with_all = ["stdin", "diff"])]
+    pub fix: bool,
+    /// Show the fixes as a unified diff without writing anything
+    #[arg(long, conflicts_with = "stdin")]
+    pub diff: bool,
+    /// Report only files changed since git REF (and untracked files); the
+    /// whole repository is still read for cross-file rules
+    #[arg(long, value_name = "REF", conflicts_with = "stdin")]
+    pub changed_since: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -112,6 +134,8 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Language server over standard input/output (for editors)
+    Server,
     /// Developer tools (differential testing)
     #[command(hide = true)]
     Debug {
@@ -131,6 +155,7 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Server => server::run(),
         Command::Rules { json } => explain::list(json),
         Command::Explain { rule } => explain::explain(&rule),
         Command::Generate(args) => generate::run(&args),

@@ -1,7 +1,12 @@
 //! The diagnostic model shared by every rule and every output format.
 
+pub mod checkstyle;
+pub mod concise;
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::cmp::Ordering;
 
@@ -33,6 +38,15 @@ impl Severity {
             _ => None,
         }
     }
+}
+
+/// Where the project lives (SARIF `informationUri`); rule pages are
+/// `rules/<name>.md` in it. The one place this address is written.
+pub const REPOSITORY_URL: &str = "https://github.com/o11ylint/o11ylint";
+
+/// The page of rule `name` in the repository (SARIF `helpUri`).
+pub fn rule_page_url(name: &str) -> String {
+    format!("{REPOSITORY_URL}/blob/main/rules/{name}.md")
 }
 
 /// A place in a file with an optional note.

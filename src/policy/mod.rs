@@ -48,6 +48,64 @@ pub struct Runbooks {
     pub annotation: String,
     pub base_url: String,
     pub required: bool,
+    /// Runbook naming convention: `kebab` or `none` (see [`Runbooks::slug_of`]).
+    pub slug: String,
+    /// Organisation prefixes dropped from alert names before slugging.
+    pub slug_strip_prefixes: Vec<String>,
+}
+
+impl Runbooks {
+    /// The runbook file name (without `.md`) the convention gives alert
+    /// `alert`: kebab-case words of the name, after dropping the first
+    /// `slug_strip_prefixes` entry it starts with as a whole word
+    /// (`OpenBaoSealedUnexpectedly` -> `sealed-unexpectedly`). `None` with
+    /// `slug: none` or when nothing is left.
+    pub fn slug_of(&self, alert: &str) -> Option<String> {
+        if self.slug != "kebab" {
+            return None;
+        }
+        let mut name = alert.trim();
+        for p in &self.slug_strip_prefixes {
+            if let Some(rest) = name.strip_prefix(p.as_str()) {
+                let whole_word = rest.chars().next().is_some_and(|c| {
+                    c.is_uppercase() || c.is_ascii_digit() || c == '_' || c == '-'
+                });
+                if whole_word {
+                    name = rest.trim_start_matches(['_', '-']);
+                    break;
+                }
+            }
+        }
+        let slug = kebab_case(name);
+        (!slug.is_empty()).then_some(slug)
+    }
+}
+
+/// `SealedUnexpectedly` -> `sealed-unexpectedly`, `HTTPErrorsHigh` ->
+/// `http-errors-high`, `Raft2PeersLost` -> `raft2-peers-lost`,
+/// `audit_device_failed` -> `audit-device-failed`.
+pub fn kebab_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+            continue;
+        }
+        if c.is_uppercase() && i > 0 {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            let boundary =
+                prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower);
+            if boundary && !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+        }
+        out.extend(c.to_lowercase());
+    }
+    out.trim_end_matches('-').to_string()
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -76,6 +134,8 @@ pub struct Streams {
     pub require_stream_matcher: bool,
     pub audit_alert_labels: BTreeMap<String, String>,
     pub audit_alert_paths: Vec<String>,
+    /// Labels every alert or recording rule reading a break-glass stream must carry.
+    pub break_glass_label: BTreeMap<String, String>,
     pub restricted: Restricted,
 }
 
@@ -84,6 +144,18 @@ pub struct Streams {
 pub struct Loki {
     pub paths: Vec<String>,
     pub max_range: String,
+}
+
+/// Grafana dashboards: how datasources and rate windows are judged.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct Dashboards {
+    /// The variable `rate()`/`increase()` windows must use (without `$`).
+    pub rate_interval_variable: String,
+    /// Plugin type of the Grafana instance's default datasource (`""`: unknown).
+    pub default_datasource: String,
+    /// Datasource uid or name -> plugin type, for datasources named literally.
+    pub datasources: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default, PartialEq, Eq)]
@@ -123,6 +195,7 @@ pub struct Policy {
     pub source_prefix: SourcePrefix,
     pub streams: Streams,
     pub loki: Loki,
+    pub dashboards: Dashboards,
     pub rules: BTreeMap<String, RuleConfig>,
     pub overrides: Vec<Override>,
     pub suppressions: Vec<JsonSuppression>,
@@ -318,7 +391,10 @@ impl Policy {
     }
 
     pub fn is_excluded(&self, rel: &str) -> bool {
-        self.compiled.exclude.as_ref().is_some_and(|g| g.is_match(rel))
+        self.compiled
+            .exclude
+            .as_ref()
+            .is_some_and(|g| g.is_match(rel))
     }
 
     pub fn is_audit_alert_path(&self, rel: &str) -> bool {

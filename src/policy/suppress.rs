@@ -195,20 +195,27 @@ fn next_item_region(text: &str, lines: &LineIndex, from: usize, docs: &[Node]) -
         .find('\n')
         .map(|i| start + i)
         .unwrap_or(text.len());
+    // Items of sequences and entries of mappings that start on this line;
+    // not the containers themselves (a list starts on its first item's line).
+    let on_line = |n: &Node| n.span.start >= start && n.span.start <= line_end;
     let mut end = line_end;
     let mut stack: Vec<&Node> = docs.iter().collect();
     while let Some(n) = stack.pop() {
         if n.from_alias {
             continue;
         }
-        if n.span.start >= start && n.span.start <= line_end {
-            end = end.max(n.span.end);
-        }
         match &n.kind {
-            Kind::Seq(items) => stack.extend(items.iter()),
+            Kind::Seq(items) => {
+                for item in items {
+                    if on_line(item) {
+                        end = end.max(item.span.end);
+                    }
+                    stack.push(item);
+                }
+            }
             Kind::Map(entries) => {
                 for (k, v) in entries {
-                    if k.span.start >= start && k.span.start <= line_end {
+                    if on_line(k) {
                         end = end.max(v.span.end);
                     }
                     stack.push(k);

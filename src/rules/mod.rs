@@ -2,6 +2,8 @@
 //! `rules/<name>.md`, one fixture folder `tests/fixtures/<name>/`, and one
 //! line in [`registry`].
 
+pub mod contracts;
+pub mod facts;
 pub mod hygiene;
 pub mod labels;
 pub mod meta;
@@ -68,6 +70,16 @@ pub struct SeriesUse {
     pub span: Span,
 }
 
+/// A contract id (metric name, alert name, stream id, dashboard uid) and
+/// where it is declared.
+#[derive(Debug, Clone)]
+pub struct ContractId {
+    pub kind: &'static str,
+    pub id: String,
+    pub file: FileRef,
+    pub span: Span,
+}
+
 /// Facts a file contributes to repository-wide checks.
 #[derive(Debug, Default, Clone)]
 pub struct FileFacts {
@@ -81,6 +93,8 @@ pub struct FileFacts {
     pub has_metrics_contract: bool,
     /// Series read by dashboards and contract alerts, checked in phase 2.
     pub series_used: Vec<SeriesUse>,
+    /// Contract ids with their declarations (duplicates across files).
+    pub contract_ids: Vec<ContractId>,
 }
 
 impl FileFacts {
@@ -89,6 +103,7 @@ impl FileFacts {
         self.series_defined.extend(other.series_defined);
         self.has_metrics_contract |= other.has_metrics_contract;
         self.series_used.extend(other.series_used);
+        self.contract_ids.extend(other.contract_ids);
     }
 }
 
@@ -221,6 +236,12 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &hygiene::duplicate_rule::DuplicateRule,
         &hygiene::invalid_duration::InvalidDuration,
         &hygiene::alert_without_condition::AlertWithoutCondition,
+        &hygiene::regex_literal_matcher::RegexLiteralMatcher,
+        &contracts::contract_schema::ContractSchema,
+        &contracts::duplicate_contract_id::DuplicateContractId,
+        &contracts::stream_contract::StreamContract,
+        &contracts::dashboard_contract::DashboardContract,
+        &contracts::generated_drift::GeneratedDrift,
     ];
     RULES
 }

@@ -479,7 +479,7 @@ mod tests {
         assert_eq!(c.errors[0].span, 0..2);
         let c = check("x {{ humanise $value }}");
         assert_eq!(c.errors[0].message, "function `humanise` is not defined");
-        assert_eq!(c.errors[0].span, 5..12);
+        assert_eq!(c.errors[0].span, 5..13);
         let c = check("{{ $lables.job }}");
         assert!(c.errors[0].message.contains("undefined variable `$lables`"));
         let c = check("{{ if $value }}x");

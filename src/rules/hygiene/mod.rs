@@ -3,3 +3,4 @@
 pub mod alert_without_condition;
 pub mod duplicate_rule;
 pub mod invalid_duration;
+pub mod regex_literal_matcher;

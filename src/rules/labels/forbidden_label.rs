@@ -1,8 +1,11 @@
 //! Policy-forbidden labels wherever they create or keep a dimension.
 
 use crate::artifact::rules::{Parsed, Rule as RuleDef};
+use std::ops::Range;
+
 use crate::artifact::{Artifact, Scalar};
 use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::source::Span;
 use crate::syntax::gotemplate;
 use crate::syntax::logql::GroupingKind;
 
@@ -25,6 +28,10 @@ impl Rule for ForbiddenLabel {
     }
 
     fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
+        if let Artifact::Contract(c) = artifact {
+            super::contract_labels::check(cx, c);
+            return;
+        }
         let Artifact::Rules(rf) = artifact else {
             return;
         };
@@ -60,32 +67,46 @@ fn check_rule(cx: &mut Ctx<'_>, rule: &RuleDef) {
     static_labels(cx, &rule.labels, what);
     if rule.is_alert() {
         for (key, value) in rule.labels.iter().chain(rule.annotations.iter()) {
-            if !value.value.contains("{{") {
-                continue;
-            }
-            for (name, span) in gotemplate::check(&value.value).label_refs {
-                if cx.policy.is_forbidden_label(&name) {
-                    let sp = value.sub_span(&cx.file.text, span);
-                    cx.report(
-                        &META,
-                        sp,
-                        format!(
-                            "`{}` exposes forbidden label `{name}` through a template",
-                            key.value
-                        ),
-                    )
-                    .label("forbidden label")
-                    .help("the expression should not keep this label; drop the reference");
-                }
-            }
+            template_refs(cx, &key.value, value);
         }
     }
     let Some(expr) = &rule.expr else { return };
-    match &expr.parsed {
+    let scalar = &expr.scalar;
+    check_query(cx, &expr.parsed, &|text, r| scalar.sub_span(text, r));
+}
+
+/// `$labels.X` (and `.Labels.X`, `index $labels "X"`) of a forbidden label in
+/// a templated label or annotation.
+pub fn template_refs(cx: &mut Ctx<'_>, key: &str, value: &Scalar) {
+    if !value.value.contains("{{") {
+        return;
+    }
+    for (name, span) in gotemplate::check(&value.value).label_refs {
+        if cx.policy.is_forbidden_label(&name) {
+            let sp = value.sub_span(&cx.file.text, span);
+            cx.report(
+                &META,
+                sp,
+                format!("`{key}` exposes forbidden label `{name}` through a template"),
+            )
+            .label("forbidden label")
+            .help("the expression should not keep this label; drop the reference");
+        }
+    }
+}
+
+/// Forbidden labels kept by a parsed PromQL or LogQL query. `span_of` maps
+/// a byte range of the query text to a file span.
+pub fn check_query(
+    cx: &mut Ctx<'_>,
+    parsed: &Parsed,
+    span_of: &dyn Fn(&str, Range<usize>) -> Span,
+) {
+    match parsed {
         Parsed::Prom(Ok(a)) => {
             for l in &a.facts.labels {
                 if l.role.keeps() && cx.policy.is_forbidden_label(&l.name) {
-                    let sp = expr.scalar.sub_span(&cx.file.text, l.span.clone());
+                    let sp = span_of(&cx.file.text, l.span.clone());
                     cx.report(
                         &META,
                         sp,
@@ -103,7 +124,7 @@ fn check_rule(cx: &mut Ctx<'_>, rule: &RuleDef) {
             for sel in e.selectors() {
                 for m in &sel.matchers {
                     if cx.policy.is_forbidden_label(&m.name.name) {
-                        let sp = expr.scalar.sub_span(&cx.file.text, m.name.span.clone());
+                        let sp = span_of(&cx.file.text, m.name.span.clone());
                         cx.report(
                             &META,
                             sp,
@@ -120,14 +141,10 @@ fn check_rule(cx: &mut Ctx<'_>, rule: &RuleDef) {
                 }
                 for l in &g.labels {
                     if cx.policy.is_forbidden_label(&l.name) {
-                        let sp = expr.scalar.sub_span(&cx.file.text, l.span.clone());
-                        cx.report(
-                            &META,
-                            sp,
-                            format!("label `{}` is forbidden by policy and must not be kept as a dimension", l.name),
-                        )
-                        .label("grouping")
-                        .help(HELP_GROUPING);
+                        let sp = span_of(&cx.file.text, l.span.clone());
+                        cx.report(&META, sp, format!("label `{}` is forbidden by policy and must not be kept as a dimension", l.name))
+                            .label("grouping")
+                            .help(HELP_GROUPING);
                     }
                 }
             }

@@ -1,3 +1,4 @@
 //! Label policy: forbidden high-cardinality labels.
 
+pub mod contract_labels;
 pub mod forbidden_label;

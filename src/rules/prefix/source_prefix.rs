@@ -1,5 +1,6 @@
 //! Raw source-prefixed metrics stay in the `openbao:*` recording layer.
 
+use crate::artifact::contract::{ContractArtifact, ExprRole};
 use crate::artifact::rules::Parsed;
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule, RuleMeta};
@@ -39,6 +40,10 @@ impl Rule for SourcePrefix {
     }
 
     fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
+        if let Artifact::Contract(c) = artifact {
+            contract(cx, c);
+            return;
+        }
         let Artifact::Rules(rf) = artifact else {
             return;
         };
@@ -139,6 +144,69 @@ impl Rule for SourcePrefix {
                     )
                     .label("record name");
                 }
+            }
+        }
+    }
+}
+
+/// Contracts never name raw source metrics: recordings use `${source}`, and
+/// alerts and dashboards read the normalised namespace.
+fn contract(cx: &mut Ctx<'_>, c: &ContractArtifact) {
+    if cx.policy.source_prefix.prefixes.is_empty() {
+        return;
+    }
+    let ns = cx.policy.source_prefix.recording_namespace.clone();
+    for e in &c.exprs {
+        let Parsed::Prom(Ok(a)) = &e.parsed else {
+            continue;
+        };
+        let recording = matches!(e.role, ExprRole::Recording { .. });
+        for m in &a.facts.metrics {
+            let Some(prefix) = cx.policy.source_prefix_of(&m.name) else {
+                continue;
+            };
+            let stripped = m.name[prefix.len() + 1..].to_string();
+            let span = e.span(&cx.file.text, m.span.clone());
+            if recording {
+                cx.report(
+                    &META,
+                    span,
+                    format!("recording expression names `{}` literally", m.name),
+                )
+                .label("literal source name")
+                .help(
+                    "write `${source}` so the generator produces the rule for every source prefix",
+                );
+            } else {
+                cx.report(
+                    &META,
+                    span,
+                    format!(
+                        "raw source-prefixed metric `{}` used outside the recording-rule layer",
+                        m.name
+                    ),
+                )
+                .label("raw metric")
+                .help(format!(
+                    "read the normalised series instead, e.g. `{ns}{stripped}:<aggregation>`"
+                ));
+            }
+        }
+        for mu in &a.facts.matchers {
+            let regex = mu.op == "=~" || mu.op == "!~";
+            let mentions = cx
+                .policy
+                .source_prefix
+                .prefixes
+                .iter()
+                .any(|p| mu.value.contains(p.as_str()));
+            if mu.label == "__name__" && regex && mentions {
+                let span = e.span(&cx.file.text, mu.value_span.clone());
+                cx.report(&META, span, "`__name__` regex over source prefixes")
+                    .label("prefix regex")
+                    .help(format!(
+                        "normalise each prefix with a recording rule into `{ns}*` and query that"
+                    ));
             }
         }
     }

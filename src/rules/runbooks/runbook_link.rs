@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::artifact::Artifact;
+use crate::artifact::{Artifact, Scalar};
 use crate::rules::{normalize_rel, Ctx, RepoCtx, Rule, RuleMeta};
 use crate::source::{SourceFile, Span};
 
@@ -64,18 +64,33 @@ impl Rule for RunbookLink {
     }
 
     fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Rules(rf) = artifact else {
-            return;
+        let annotation = cx.policy.runbooks.annotation.clone();
+        let dir = normalize_rel(&cx.policy.runbooks.dir).unwrap_or_default();
+        // (alert name scalar, runbook link scalar if any)
+        let links: Vec<(Scalar, Option<Scalar>)> = match artifact {
+            Artifact::Rules(rf) => rf
+                .alerts()
+                .filter_map(|(_, r)| {
+                    Some((
+                        r.alert.clone()?,
+                        r.annotation(&annotation).map(|(_, v)| v.clone()),
+                    ))
+                })
+                .collect(),
+            Artifact::Contract(c) => c
+                .alerts()
+                .iter()
+                .filter_map(|a| {
+                    let name = a.get("name").and_then(Scalar::from_node)?;
+                    Some((name, a.get("runbook").and_then(Scalar::from_node)))
+                })
+                .collect(),
+            _ => return,
         };
-        let policy = cx.policy;
-        let annotation = policy.runbooks.annotation.as_str();
-        let dir = normalize_rel(&policy.runbooks.dir).unwrap_or_default();
-        for (_, rule) in rf.alerts() {
-            let Some(name) = rule.alert.as_ref() else {
-                continue;
-            };
-            let Some((_, value)) = rule.annotation(annotation) else {
-                if policy.runbooks.required {
+        for (name, link) in links {
+            match link {
+                Some(value) => check_link(cx, &value, &dir),
+                None if cx.policy.runbooks.required => {
                     cx.report(
                         &META,
                         name.span.clone(),
@@ -86,51 +101,7 @@ impl Rule for RunbookLink {
                         "add `{annotation}: {dir}/<slug>.md` linking the runbook for this alert"
                     ));
                 }
-                continue;
-            };
-            match resolve(&value.value, &policy.runbooks.base_url) {
-                Resolved::External | Resolved::Dynamic => {}
-                Resolved::Invalid(why) => {
-                    cx.report(
-                        &META,
-                        value.span.clone(),
-                        format!("invalid runbook link: {why}"),
-                    )
-                    .label("runbook link");
-                }
-                Resolved::Local(rel) => {
-                    let in_dir = dir.is_empty() || rel.starts_with(&format!("{dir}/"));
-                    if !in_dir {
-                        cx.report(
-                            &META,
-                            value.span.clone(),
-                            format!("runbook `{rel}` is outside the runbook directory `{dir}`"),
-                        )
-                        .label("runbook link")
-                        .help(format!("move the runbook under `{dir}/`"));
-                        continue;
-                    }
-                    if !rel.ends_with(".md") {
-                        cx.report(
-                            &META,
-                            value.span.clone(),
-                            format!("runbook `{rel}` is not a Markdown file"),
-                        )
-                        .label("runbook link");
-                        continue;
-                    }
-                    if !cx.root.join(&rel).is_file() {
-                        cx.report(
-                            &META,
-                            value.span.clone(),
-                            format!("runbook `{rel}` does not exist"),
-                        )
-                        .label("no such file")
-                        .help(format!("write `{rel}` or fix the link"));
-                        continue;
-                    }
-                    cx.facts.runbooks_linked.insert(rel);
-                }
+                None => {}
             }
         }
     }
@@ -221,5 +192,49 @@ mod tests {
             Resolved::Local("docs/runbooks/a.md".into())
         );
         assert_eq!(resolve("{{ $labels.runbook }}", ""), Resolved::Dynamic);
+    }
+}
+
+/// One runbook link: resolvable, inside the runbook directory, Markdown, and
+/// existing. A good link is recorded for the orphan check.
+fn check_link(cx: &mut Ctx<'_>, value: &Scalar, dir: &str) {
+    match resolve(&value.value, &cx.policy.runbooks.base_url) {
+        Resolved::External | Resolved::Dynamic => {}
+        Resolved::Invalid(why) => {
+            cx.report(
+                &META,
+                value.span.clone(),
+                format!("invalid runbook link: {why}"),
+            )
+            .label("runbook link");
+        }
+        Resolved::Local(rel) => {
+            if !dir.is_empty() && !rel.starts_with(&format!("{dir}/")) {
+                cx.report(
+                    &META,
+                    value.span.clone(),
+                    format!("runbook `{rel}` is outside the runbook directory `{dir}`"),
+                )
+                .label("runbook link")
+                .help(format!("move the runbook under `{dir}/`"));
+            } else if !rel.ends_with(".md") {
+                cx.report(
+                    &META,
+                    value.span.clone(),
+                    format!("runbook `{rel}` is not a Markdown file"),
+                )
+                .label("runbook link");
+            } else if !cx.root.join(&rel).is_file() {
+                cx.report(
+                    &META,
+                    value.span.clone(),
+                    format!("runbook `{rel}` does not exist"),
+                )
+                .label("no such file")
+                .help(format!("write `{rel}` or fix the link"));
+            } else {
+                cx.facts.runbooks_linked.insert(rel);
+            }
+        }
     }
 }

@@ -1,6 +1,9 @@
 //! Alerts carry one of the policy's severities, matching where they live.
 
-use crate::artifact::Artifact;
+use crate::artifact::contract::ContractArtifact;
+use crate::artifact::rules::RuleFile;
+use crate::artifact::{Artifact, Scalar};
+use crate::contracts::Kind;
 use crate::diag::closest;
 use crate::rules::{Ctx, Rule, RuleMeta};
 
@@ -20,90 +23,115 @@ impl Rule for SeverityVocabulary {
     }
 
     fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Rules(rf) = artifact else {
-            return;
+        match artifact {
+            Artifact::Rules(rf) => rule_file(cx, rf),
+            Artifact::Contract(c) => contract(cx, c),
+            _ => {}
+        }
+    }
+}
+
+fn rule_file(cx: &mut Ctx<'_>, rf: &RuleFile) {
+    let label = cx.policy.severities.label.clone();
+    let expected = cx.policy.expected_severity(cx.rel).map(str::to_string);
+    for (group, rule) in rf.alerts() {
+        let Some(name) = rule.alert.as_ref() else {
+            continue;
         };
-        let policy = cx.policy;
-        let label = policy.severities.label.as_str();
-        let allowed: Vec<&str> = policy
-            .severities
-            .allowed
-            .iter()
-            .map(String::as_str)
-            .collect();
-        let expected = policy.expected_severity(cx.rel);
-        for (group, rule) in rf.alerts() {
-            let Some(name) = rule.alert.as_ref() else {
-                continue;
-            };
-            let found = rule
-                .label(label)
-                .or_else(|| group.labels.iter().find(|(k, _)| k.value == label));
-            let Some((_, value)) = found else {
+        let found = rule
+            .label(&label)
+            .or_else(|| group.labels.iter().find(|(k, _)| k.value == label));
+        match found {
+            Some((_, value)) => check_value(cx, &name.value, value, expected.as_deref(), "file"),
+            None => {
+                let allowed = cx.policy.severities.allowed.join(", ");
                 cx.report(
                     &META,
                     name.span.clone(),
                     format!("alert `{}` has no `{label}` label", name.value),
                 )
                 .label("no severity")
-                .help(format!(
-                    "add `labels: {{{label}: <one of {}>}}`",
+                .help(format!("add `labels: {{{label}: <one of {allowed}>}}`"));
+            }
+        }
+    }
+}
+
+/// Alert contracts: the file's `severity` is in the vocabulary and matches
+/// where the file is; every alert's `severity` equals the file's.
+fn contract(cx: &mut Ctx<'_>, c: &ContractArtifact) {
+    if c.kind() != Some(Kind::Alerts) {
+        return;
+    }
+    let file_sev = c.doc.root.get("severity").and_then(Scalar::from_node);
+    let declared = cx.policy.expected_severity(cx.rel).map(str::to_string);
+    if let Some(fs) = &file_sev {
+        check_value(cx, "(file)", fs, declared.as_deref(), "file");
+    }
+    let expected = file_sev.map(|s| s.value).or(declared);
+    for a in c.alerts() {
+        let name = a.get_str("name").unwrap_or("");
+        if let Some(v) = a.get("severity").and_then(Scalar::from_node) {
+            check_value(cx, name, &v, expected.as_deref(), "contract");
+        }
+    }
+}
+
+/// One severity value: in the vocabulary (case and spelling help) and equal
+/// to what its declaration site expects.
+fn check_value(cx: &mut Ctx<'_>, alert: &str, value: &Scalar, expected: Option<&str>, site: &str) {
+    let allowed: Vec<String> = cx.policy.severities.allowed.clone();
+    let label = cx.policy.severities.label.clone();
+    let v = value.value.as_str();
+    if v.contains("{{") {
+        return;
+    }
+    if !allowed.iter().any(|a| a == v) {
+        let case = allowed.iter().find(|a| a.eq_ignore_ascii_case(v)).cloned();
+        let d = match &case {
+            Some(a) => {
+                let d = cx.report(
+                    &META,
+                    value.span.clone(),
+                    format!("severity `{v}` has the wrong case; the policy's value is `{a}`"),
+                );
+                d.fix(value.span.clone(), a.clone());
+                d
+            }
+            None => cx.report(
+                &META,
+                value.span.clone(),
+                format!(
+                    "severity `{v}` is not in the policy's vocabulary ({})",
                     allowed.join(", ")
-                ));
-                continue;
+                ),
+            ),
+        };
+        d.label("unknown severity");
+        if case.is_none() {
+            if let Some(c) = closest(v, allowed.iter().map(String::as_str)) {
+                d.help(format!("did you mean `{c}`?"));
+                d.fix(value.span.clone(), c.to_string());
+            }
+        }
+        return;
+    }
+    if let Some(exp) = expected {
+        if v != exp {
+            let what = if alert == "(file)" {
+                "the contract".to_string()
+            } else {
+                format!("alert `{alert}`")
             };
-            let v = value.value.as_str();
-            if v.contains("{{") {
-                continue;
-            }
-            if !allowed.contains(&v) {
-                let case = allowed.iter().find(|a| a.eq_ignore_ascii_case(v));
-                let d = match case {
-                    Some(a) => {
-                        let d = cx.report(
-                            &META,
-                            value.span.clone(),
-                            format!(
-                                "severity `{v}` has the wrong case; the policy's value is `{a}`"
-                            ),
-                        );
-                        d.fix(value.span.clone(), a.to_string());
-                        d
-                    }
-                    None => cx.report(
-                        &META,
-                        value.span.clone(),
-                        format!(
-                            "severity `{v}` is not in the policy's vocabulary ({})",
-                            allowed.join(", ")
-                        ),
-                    ),
-                };
-                d.label("unknown severity");
-                if case.is_none() {
-                    if let Some(c) = closest(v, allowed.iter().copied()) {
-                        d.help(format!("did you mean `{c}`?"));
-                        d.fix(value.span.clone(), c.to_string());
-                    }
-                }
-                continue;
-            }
-            if let Some(exp) = expected {
-                if v != exp {
-                    cx.report(
-                        &META,
-                        value.span.clone(),
-                        format!(
-                            "alert `{}` has severity `{v}` but is declared in a `{exp}` file",
-                            name.value
-                        ),
-                    )
-                    .label("inconsistent severity")
-                    .help(format!(
-                        "move the alert to the file for `{v}` alerts, or set `{label}: {exp}`"
-                    ));
-                }
-            }
+            cx.report(
+                &META,
+                value.span.clone(),
+                format!("{what} has severity `{v}` but is declared in a `{exp}` {site}"),
+            )
+            .label("inconsistent severity")
+            .help(format!(
+                "move it to the `{v}` {site}, or set `{label}: {exp}`"
+            ));
         }
     }
 }

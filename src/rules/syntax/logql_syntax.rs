@@ -20,23 +20,37 @@ impl Rule for LogqlSyntax {
     }
 
     fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Rules(rf) = artifact else {
-            return;
-        };
-        for (_, rule) in rf.rules() {
-            let Some(expr) = &rule.expr else { continue };
-            if let Parsed::Loki(Err(e)) = &expr.parsed {
-                let span = expr.scalar.sub_span(&cx.file.text, e.span.clone());
-                cx.report(
-                    &META,
-                    span,
-                    format!("invalid LogQL: {}", strip_position(&e.message)),
-                )
-                .label("here")
-                .help("see the LogQL reference; `o11ylint explain logql-syntax`");
+        match artifact {
+            Artifact::Rules(rf) => {
+                for (_, rule) in rf.rules() {
+                    let Some(expr) = &rule.expr else { continue };
+                    if let Parsed::Loki(Err(e)) = &expr.parsed {
+                        let span = expr.scalar.sub_span(&cx.file.text, e.span.clone());
+                        report(cx, span, &e.message);
+                    }
+                }
             }
+            Artifact::Contract(c) => {
+                for expr in &c.exprs {
+                    if let Parsed::Loki(Err(e)) = &expr.parsed {
+                        let span = expr.span(&cx.file.text, e.span.clone());
+                        report(cx, span, &e.message);
+                    }
+                }
+            }
+            _ => {}
         }
     }
+}
+
+fn report(cx: &mut Ctx<'_>, span: crate::source::Span, message: &str) {
+    cx.report(
+        &META,
+        span,
+        format!("invalid LogQL: {}", strip_position(message)),
+    )
+    .label("here")
+    .help("see the LogQL reference; `o11ylint explain logql-syntax`");
 }
 
 /// The parser's messages may end in a query-relative ` at L:C`; the

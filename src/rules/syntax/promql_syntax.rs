@@ -20,17 +20,31 @@ impl Rule for PromqlSyntax {
     }
 
     fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Rules(rf) = artifact else {
-            return;
-        };
-        for (_, rule) in rf.rules() {
-            let Some(expr) = &rule.expr else { continue };
-            if let Parsed::Prom(Err(e)) = &expr.parsed {
-                let span = expr.scalar.sub_span(&cx.file.text, e.span.clone());
-                cx.report(&META, span, format!("invalid PromQL: {}", e.message))
-                    .label("here")
-                    .help("check the expression with `promtool check rules`; see `o11ylint explain promql-syntax`");
+        match artifact {
+            Artifact::Rules(rf) => {
+                for (_, rule) in rf.rules() {
+                    let Some(expr) = &rule.expr else { continue };
+                    if let Parsed::Prom(Err(e)) = &expr.parsed {
+                        let span = expr.scalar.sub_span(&cx.file.text, e.span.clone());
+                        report(cx, span, &e.message);
+                    }
+                }
             }
+            Artifact::Contract(c) => {
+                for expr in &c.exprs {
+                    if let Parsed::Prom(Err(e)) = &expr.parsed {
+                        let span = expr.span(&cx.file.text, e.span.clone());
+                        report(cx, span, &e.message);
+                    }
+                }
+            }
+            _ => {}
         }
     }
+}
+
+fn report(cx: &mut Ctx<'_>, span: crate::source::Span, message: &str) {
+    cx.report(&META, span, format!("invalid PromQL: {message}"))
+        .label("here")
+        .help("check the expression with `promtool check rules`; see `o11ylint explain promql-syntax`");
 }

@@ -1,6 +1,6 @@
 //! Go template errors in alert labels and annotations.
 
-use crate::artifact::Artifact;
+use crate::artifact::{Artifact, Scalar};
 use crate::rules::{Ctx, Rule};
 use crate::syntax::gotemplate;
 
@@ -20,24 +20,24 @@ impl Rule for TemplateSyntax {
     }
 
     fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Rules(rf) = artifact else {
-            return;
+        let texts: Vec<(String, Scalar)> = match artifact {
+            Artifact::Rules(rf) => rf
+                .alerts()
+                .flat_map(|(_, rule)| rule.labels.iter().chain(rule.annotations.iter()))
+                .map(|(k, v)| (k.value.clone(), v.clone()))
+                .collect(),
+            Artifact::Contract(c) => c.alert_templates(),
+            _ => return,
         };
-        for (_, rule) in rf.rules() {
-            if !rule.is_alert() {
+        for (key, value) in texts {
+            if !value.value.contains("{{") {
                 continue;
             }
-            for (key, value) in rule.labels.iter().chain(rule.annotations.iter()) {
-                if !value.value.contains("{{") {
-                    continue;
-                }
-                let check = gotemplate::check(&value.value);
-                for e in check.errors {
-                    let span = value.sub_span(&cx.file.text, e.span.clone());
-                    cx.report(&META, span, format!("template error in `{}`: {}", key.value, e.message))
-                        .label("here")
-                        .help("Prometheus expands labels and annotations with Go text/template; the alert fails to render");
-                }
+            for e in gotemplate::check(&value.value).errors {
+                let span = value.sub_span(&cx.file.text, e.span.clone());
+                cx.report(&META, span, format!("template error in `{key}`: {}", e.message))
+                    .label("here")
+                    .help("Prometheus expands labels and annotations with Go text/template; the alert fails to render");
             }
         }
     }

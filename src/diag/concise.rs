@@ -1,0 +1,30 @@
+//! `--format concise`: one line per finding,
+//! `path:line:col: severity[CODE name] message`, the shape editors' problem
+//! matchers and `grep` expect. Suppressed findings are left out.
+
+use std::io::Write;
+
+use super::Diagnostic;
+
+pub fn write_all(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> {
+    for d in diags.iter().filter(|d| d.suppressed.is_none()) {
+        writeln!(out, "{}", line(d))?;
+    }
+    Ok(())
+}
+
+/// One finding as one line (newlines in the message are flattened so the
+/// line stays one line).
+pub fn line(d: &Diagnostic) -> String {
+    let p = d.primary.start();
+    format!(
+        "{}:{}:{}: {}[{} {}] {}",
+        d.file(),
+        p.line,
+        p.column,
+        d.severity.as_str(),
+        d.code,
+        d.name,
+        d.message.replace(['\r', '\n'], " ")
+    )
+}

@@ -1,0 +1,349 @@
+//! Applying the mechanical fixes rules attach to their findings
+//! (`Diagnostic::fix`): `o11ylint check --fix` writes them, `--diff` shows
+//! them, the language server offers them as code actions.
+//!
+//! A fix is a set of byte-range edits in the finding's file, so everything
+//! outside the edited ranges (comments, key order, quoting, indentation) is
+//! kept byte for byte. The edits of one finding are applied together or not
+//! at all; a finding whose edits overlap an already accepted edit waits for
+//! the next pass (the file is linted again and the finding, if it is still
+//! there, brings fresh edits). Writes are atomic (a temporary file in the
+//! same directory, then a rename) and refuse to overwrite a file whose
+//! content changed on disk since it was read.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diag::{Diagnostic, Edit};
+use crate::engine;
+use crate::policy::Policy;
+use crate::source::{FileRef, Position, SourceFile};
+
+/// How many lint-and-fix rounds a file gets before we stop.
+pub const MAX_PASSES: usize = 8;
+
+/// The fixes of one finding, ready to apply.
+#[derive(Debug, Clone)]
+pub struct FixGroup {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub message: String,
+    /// Where the finding starts (in the text the fix applies to).
+    pub at: Position,
+    pub edits: Vec<Edit>,
+}
+
+/// Whether `edits` are valid in `text`: inside it, on char boundaries, and
+/// not in conflict with each other.
+fn valid(text: &str, edits: &[Edit]) -> bool {
+    let in_text = edits.iter().all(|e| {
+        e.span.start <= e.span.end
+            && e.span.end <= text.len()
+            && text.is_char_boundary(e.span.start)
+            && text.is_char_boundary(e.span.end)
+    });
+    in_text
+        && edits
+            .iter()
+            .enumerate()
+            .all(|(i, a)| edits[i + 1..].iter().all(|b| !conflicts(a, b)))
+}
+
+/// Whether two edits touch: overlapping ranges, or two insertions (or an
+/// insertion and a replacement boundary) at the same offset, whose order
+/// would be ambiguous.
+fn conflicts(a: &Edit, b: &Edit) -> bool {
+    let (a, b) = (&a.span, &b.span);
+    if a.start < b.end && b.start < a.end {
+        return true;
+    }
+    (a.start == a.end && (a.start == b.start || a.start == b.end))
+        || (b.start == b.end && (b.start == a.start || b.start == a.end))
+}
+
+/// Apply as many groups as do not conflict, in order of position. Returns
+/// the new text and the indices of the groups applied.
+pub fn apply(text: &str, groups: &[FixGroup]) -> (String, Vec<usize>) {
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&i| {
+        groups[i]
+            .edits
+            .iter()
+            .map(|e| (e.span.start, e.span.end))
+            .min()
+            .unwrap_or((usize::MAX, usize::MAX))
+    });
+    let mut accepted: Vec<&Edit> = Vec::new();
+    let mut applied = Vec::new();
+    for i in order {
+        let g = &groups[i];
+        if g.edits.is_empty() || !valid(text, &g.edits) {
+            continue;
+        }
+        if g.edits
+            .iter()
+            .any(|e| accepted.iter().any(|a| conflicts(a, e)))
+        {
+            continue;
+        }
+        accepted.extend(g.edits.iter());
+        applied.push(i);
+    }
+    accepted.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut pos = 0;
+    for e in accepted {
+        out.push_str(&text[pos..e.span.start]);
+        out.push_str(&e.replacement);
+        pos = e.span.end;
+    }
+    out.push_str(&text[pos..]);
+    applied.sort_unstable();
+    (out, applied)
+}
+
+/// The fix groups of the unsuppressed findings of `diags` in `file`.
+pub fn groups_for(diags: &[Diagnostic], file: &FileRef) -> Vec<FixGroup> {
+    diags
+        .iter()
+        .filter(|d| d.suppressed.is_none() && !d.fix.is_empty())
+        .filter(|d| Arc::ptr_eq(&d.primary.file, file) || d.primary.file.path == file.path)
+        .map(|d| FixGroup {
+            code: d.code,
+            name: d.name,
+            message: d.message.clone(),
+            at: d.primary.start(),
+            edits: d.fix.clone(),
+        })
+        .collect()
+}
+
+/// What fixing one file produced.
+#[derive(Debug, Clone)]
+pub struct FileFix {
+    /// Where the file is on disk.
+    pub path: PathBuf,
+    /// Repository-relative path, as shown.
+    pub display: String,
+    /// The text the fixes were computed from.
+    pub original: String,
+    pub fixed: String,
+    /// The findings fixed, in order.
+    pub applied: Vec<FixGroup>,
+}
+
+/// Fix every file that has fixable findings in `diags`, linting each again
+/// after a round of fixes until nothing fixable is left (at most
+/// [`MAX_PASSES`] rounds). Nothing is written.
+pub fn plan(diags: &[Diagnostic], root: &Path, policy: &Policy) -> Vec<FileFix> {
+    let mut files: BTreeMap<String, FileRef> = BTreeMap::new();
+    for d in diags {
+        if d.suppressed.is_none() && !d.fix.is_empty() {
+            files
+                .entry(d.file().to_string())
+                .or_insert_with(|| d.primary.file.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for (display, file) in files {
+        let mut groups = groups_for(diags, &file);
+        let mut text = file.text.clone();
+        let mut applied = Vec::new();
+        for _ in 0..MAX_PASSES {
+            let (new_text, idx) = apply(&text, &groups);
+            if idx.is_empty() {
+                break;
+            }
+            applied.extend(idx.iter().map(|&i| groups[i].clone()));
+            let left = idx.len() < groups.len();
+            text = new_text;
+            if !left {
+                break;
+            }
+            // lint the new text for the findings that waited
+            let f = SourceFile::new(display.clone(), file.path.clone(), text.clone());
+            let r = engine::lint_file(&f, &display, root, policy);
+            groups = groups_for(&r.diagnostics, &f);
+        }
+        if text != file.text {
+            out.push(FileFix {
+                path: file.path.clone(),
+                display,
+                original: file.text.clone(),
+                fixed: text,
+                applied,
+            });
+        }
+    }
+    out
+}
+
+/// A unified diff of one file's fix (`--- a/path` / `+++ b/path`).
+pub fn unified_diff(f: &FileFix) -> String {
+    similar::TextDiff::from_lines(&f.original, &f.fixed)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{}", f.display), &format!("b/{}", f.display))
+        .to_string()
+}
+
+#[derive(Debug)]
+pub enum WriteError {
+    /// The file is not what the fixes were computed from any more.
+    ChangedOnDisk,
+    Io(String),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::ChangedOnDisk => {
+                write!(f, "changed on disk since it was read; not overwritten")
+            }
+            WriteError::Io(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+fn io(e: std::io::Error) -> WriteError {
+    WriteError::Io(crate::source::walk::io_message(&e))
+}
+
+/// Replace `path`'s content `expected` by `new`, atomically: write a
+/// temporary file next to it (same permissions), check that the file still
+/// holds `expected` and was not touched meanwhile, then rename over it.
+pub fn write_atomic(path: &Path, expected: &str, new: &str) -> Result<(), WriteError> {
+    // write through symlinks to their target rather than replacing the link
+    let target = std::fs::canonicalize(path).map_err(io)?;
+    let before = std::fs::metadata(&target).map_err(io)?;
+    let current = std::fs::read(&target).map_err(io)?;
+    if current != expected.as_bytes() {
+        return Err(WriteError::ChangedOnDisk);
+    }
+    let dir = target
+        .parent()
+        .ok_or_else(|| WriteError::Io("file has no parent directory".into()))?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tmp_path = None;
+    let mut file = None;
+    for n in 0..100u32 {
+        let candidate = dir.join(format!(".{name}.o11ylint-fix.{}.{n}", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(f) => {
+                tmp_path = Some(candidate);
+                file = Some(f);
+                break;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(e)),
+        }
+    }
+    let (Some(tmp_path), Some(mut file)) = (tmp_path, file) else {
+        return Err(WriteError::Io("cannot create a temporary file".into()));
+    };
+    let cleanup = |e: WriteError| {
+        let _ = std::fs::remove_file(&tmp_path);
+        e
+    };
+    file.write_all(new.as_bytes()).map_err(|e| cleanup(io(e)))?;
+    file.sync_all().map_err(|e| cleanup(io(e)))?;
+    drop(file);
+    std::fs::set_permissions(&tmp_path, before.permissions()).map_err(|e| cleanup(io(e)))?;
+    // last check: nobody wrote the file while we prepared ours
+    let now = std::fs::metadata(&target).map_err(|e| cleanup(io(e)))?;
+    if now.len() != before.len() || now.modified().ok() != before.modified().ok() {
+        return Err(cleanup(WriteError::ChangedOnDisk));
+    }
+    std::fs::rename(&tmp_path, &target).map_err(|e| cleanup(io(e)))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    fn group(edits: &[(usize, usize, &str)]) -> FixGroup {
+        FixGroup {
+            code: "OL0",
+            name: "x",
+            message: String::new(),
+            at: Position { line: 1, column: 1 },
+            edits: edits
+                .iter()
+                .map(|&(s, e, r)| Edit {
+                    span: Span::new(s, e),
+                    replacement: r.into(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn applies_non_overlapping_groups_and_keeps_the_rest() {
+        let text = "severity: Critical # keep\nx: =~\n";
+        let g = vec![
+            group(&[(10, 18, "critical")]),
+            group(&[(12, 14, "zz")]), // overlaps the first: waits
+            group(&[(29, 31, "=")]),
+        ];
+        let (out, applied) = apply(text, &g);
+        assert_eq!(applied, vec![0, 2]);
+        assert_eq!(out, "severity: critical # keep\nx: =\n");
+    }
+
+    #[test]
+    fn invalid_edits_are_skipped() {
+        let text = "é";
+        let (out, applied) = apply(text, &[group(&[(1, 2, "x")]), group(&[(0, 9, "x")])]);
+        assert!(applied.is_empty());
+        assert_eq!(out, text);
+    }
+
+    #[test]
+    fn insertions_at_the_same_offset_conflict() {
+        let text = "ab";
+        let (out, applied) = apply(text, &[group(&[(1, 1, "X")]), group(&[(1, 1, "Y")])]);
+        assert_eq!(applied, vec![0]);
+        assert_eq!(out, "aXb");
+    }
+
+    #[test]
+    fn atomic_write_refuses_a_file_changed_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.yaml");
+        std::fs::write(&p, "old\n").unwrap();
+        assert!(matches!(
+            write_atomic(&p, "older\n", "new\n"),
+            Err(WriteError::ChangedOnDisk)
+        ));
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old\n");
+        write_atomic(&p, "old\n", "new\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new\n");
+        // no temporary file is left behind
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn atomic_write_keeps_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.yaml");
+        std::fs::write(&p, "old\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&p, "old\n", "new\n").unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+}

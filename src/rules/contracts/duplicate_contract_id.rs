@@ -1,0 +1,60 @@
+//! Contract ids are unique across the repository.
+
+use std::collections::BTreeMap;
+
+use crate::rules::{new_diagnostic, ContractId, RepoCtx, Rule, RuleMeta};
+
+crate::rule_meta!(
+    "OL811",
+    "duplicate-contract-id",
+    Contracts,
+    Error,
+    "A metric name, alert name, stream id or dashboard uid declared twice"
+);
+
+pub struct DuplicateContractId;
+
+impl Rule for DuplicateContractId {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_repo(&self, cx: &mut RepoCtx<'_>) {
+        let mut seen: BTreeMap<(&str, &str), &ContractId> = BTreeMap::new();
+        let mut ids: Vec<&ContractId> = cx.facts.contract_ids.iter().collect();
+        ids.sort_by(|a, b| (&a.file.display, a.span.start).cmp(&(&b.file.display, b.span.start)));
+        for id in ids {
+            let key = (id.kind, id.id.as_str());
+            match seen.get(&key) {
+                None => {
+                    seen.insert(key, id);
+                }
+                Some(first) => {
+                    if !cx
+                        .policy
+                        .rule_enabled(META.code, META.name, &id.file.display)
+                    {
+                        continue;
+                    }
+                    let sev = cx.policy.rule_severity(
+                        META.code,
+                        META.name,
+                        &id.file.display,
+                        META.severity,
+                    );
+                    let mut d = new_diagnostic(
+                        &META,
+                        sev,
+                        &id.file,
+                        id.span.clone(),
+                        format!("{} `{}` is declared twice", id.kind, id.id),
+                    );
+                    d.label("duplicate")
+                        .related(&first.file, first.span.clone(), "first declared here")
+                        .help("ids name generated rules, files and panels: each must be unique");
+                    cx.diags.push(d);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Generated artifacts are exactly what the contracts produce.
+
+use crate::generate::{self, Drift, Settings};
+use crate::rules::{new_diagnostic, RepoCtx, Rule, RuleMeta};
+use crate::source::{SourceFile, Span};
+
+crate::rule_meta!(
+    "OL814",
+    "generated-drift",
+    Contracts,
+    Error,
+    "A generated file that differs from what the contracts produce"
+);
+
+pub struct GeneratedDrift;
+
+impl Rule for GeneratedDrift {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_repo(&self, cx: &mut RepoCtx<'_>) {
+        if !cx.whole_repo
+            || !cx.root.join("contracts").is_dir()
+            || !cx.root.join(generate::OUT_DIR).is_dir()
+        {
+            return;
+        }
+        let Ok(settings) = Settings::from_policy(cx.policy, None) else {
+            return;
+        };
+        // Contracts that do not load are reported by contract-schema.
+        let Ok(contracts) = crate::contracts::load(cx.root) else {
+            return;
+        };
+        let Ok(outputs) = generate::generate(&contracts, &settings) else {
+            return;
+        };
+        for drift in generate::check(cx.root, &outputs) {
+            let rel = drift.path().to_string();
+            if !cx.policy.rule_enabled(META.code, META.name, &rel) {
+                continue;
+            }
+            let text = std::fs::read_to_string(cx.root.join(&rel)).unwrap_or_default();
+            let (span, message, help) = match &drift {
+                Drift::Changed { diff, .. } => {
+                    let want = outputs.get(&rel).map(String::as_str).unwrap_or("");
+                    let at = first_difference(&text, want);
+                    let line_end = text[at..].find('\n').map(|i| at + i).unwrap_or(text.len());
+                    (
+                        Span::new(at, line_end),
+                        format!("`{rel}` differs from what the contracts produce"),
+                        format!("run `make generate` (o11ylint generate); do not edit generated files by hand\n{diff}"),
+                    )
+                }
+                Drift::Missing { .. } => (
+                    Span::empty(0),
+                    format!("`{rel}` is missing: the contracts produce it"),
+                    "run `make generate`".to_string(),
+                ),
+                Drift::Stale { .. } => (
+                    Span::empty(0),
+                    format!("`{rel}` is not produced by any contract (stale)"),
+                    "delete it, or run `make generate`, which removes it".to_string(),
+                ),
+            };
+            let file = SourceFile::new(rel.clone(), cx.root.join(&rel), text);
+            let sev = cx
+                .policy
+                .rule_severity(META.code, META.name, &rel, META.severity);
+            let mut d = new_diagnostic(&META, sev, &file, span, message);
+            d.label("drift").help(help);
+            cx.diags.push(d);
+        }
+    }
+}
+
+/// Byte offset of the start of the first line that differs.
+fn first_difference(have: &str, want: &str) -> usize {
+    let mut off = 0;
+    for (a, b) in have.split_inclusive('\n').zip(want.split_inclusive('\n')) {
+        if a != b {
+            return off;
+        }
+        off += a.len();
+    }
+    off.min(have.len())
+}

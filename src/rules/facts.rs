@@ -1,0 +1,113 @@
+//! Facts every file contributes to the repository-wide phase, gathered by
+//! the engine whatever rules are enabled: which series exist (metrics
+//! contracts, recording rules) and which are read (contract alerts and
+//! dashboards), and which contract ids are declared where.
+
+use crate::artifact::contract::{ContractArtifact, ExprRole};
+use crate::artifact::rules::Parsed;
+use crate::artifact::Artifact;
+use crate::contracts::{record_name, Kind, Typed, SOURCE_PLACEHOLDER};
+use crate::policy::Policy;
+use crate::rules::{ContractId, FileFacts, SeriesUse};
+use crate::source::FileRef;
+
+pub fn collect(artifact: &Artifact, file: &FileRef, policy: &Policy) -> FileFacts {
+    let mut f = FileFacts::default();
+    match artifact {
+        Artifact::Rules(rf) => {
+            for (_, r) in rf.rules() {
+                if let Some(rec) = &r.record {
+                    f.series_defined.insert(rec.value.clone());
+                }
+            }
+        }
+        Artifact::Contract(c) => contract(c, file, policy, &mut f),
+        _ => {}
+    }
+    f
+}
+
+fn contract(c: &ContractArtifact, file: &FileRef, policy: &Policy, f: &mut FileFacts) {
+    let ns = &policy.source_prefix.recording_namespace;
+    if let Some(Typed::Metrics(mc)) = &c.doc.typed {
+        f.has_metrics_contract = true;
+        for m in &mc.metrics {
+            let suffixes: &[&str] = match m.kind.as_str() {
+                "summary" => &["", "_sum", "_count"],
+                "histogram" => &["_bucket", "_sum", "_count"],
+                _ => &[""],
+            };
+            let bases: Vec<String> = if m.prefixed {
+                policy
+                    .source_prefix
+                    .prefixes
+                    .iter()
+                    .map(|p| format!("{p}_{}", m.name))
+                    .collect()
+            } else {
+                vec![m.name.clone()]
+            };
+            for b in &bases {
+                for s in suffixes {
+                    f.series_defined.insert(format!("{b}{s}"));
+                }
+            }
+            for r in &m.recordings {
+                f.series_defined
+                    .insert(record_name(ns, &m.name, &r.aggregation));
+            }
+        }
+    }
+    // ids for cross-file duplicate checks
+    let id_key = match c.doc.kind {
+        Some(Kind::Metrics) => Some(("metrics", "metric", "name")),
+        Some(Kind::Alerts) => Some(("alerts", "alert", "name")),
+        Some(Kind::Streams) => Some(("streams", "stream", "id")),
+        _ => None,
+    };
+    if let Some((list, what, key)) = id_key {
+        for item in c.doc.root.get(list).and_then(|n| n.as_seq()).unwrap_or(&[]) {
+            if let Some((_, v)) = item.entry(key) {
+                if let Some(id) = v.as_str() {
+                    f.contract_ids.push(ContractId {
+                        kind: what,
+                        id: id.to_string(),
+                        file: file.clone(),
+                        span: v.span.clone(),
+                    });
+                }
+            }
+        }
+    }
+    if c.doc.kind == Some(Kind::Dashboard) {
+        if let Some((_, v)) = c.doc.root.entry("uid") {
+            if let Some(id) = v.as_str() {
+                f.contract_ids.push(ContractId {
+                    kind: "dashboard",
+                    id: id.to_string(),
+                    file: file.clone(),
+                    span: v.span.clone(),
+                });
+            }
+        }
+    }
+    // series read by alerts, panels and variables
+    for e in &c.exprs {
+        if matches!(e.role, ExprRole::Recording { .. }) {
+            continue;
+        }
+        let Parsed::Prom(Ok(a)) = &e.parsed else {
+            continue;
+        };
+        for m in &a.facts.metrics {
+            if m.name.starts_with(SOURCE_PLACEHOLDER) {
+                continue;
+            }
+            f.series_used.push(SeriesUse {
+                name: m.name.clone(),
+                file: file.clone(),
+                span: e.span(&file.text, m.span.clone()),
+            });
+        }
+    }
+}
