@@ -5,7 +5,8 @@ CARGO    ?= cargo
 BIN      := target/release/o11ylint
 CORPUS   ?= ../shared/corpus
 
-.PHONY: all build check test test-unit cargo-test corpus-check logql-diff fmt clippy lint clean
+.PHONY: all build check test verify test-unit cargo-test promtool-test generate contracts-verify \
+        docs-verify validate-generated corpus-check logql-diff fmt clippy lint clean
 
 all: build
 
@@ -16,10 +17,44 @@ build:
 check: build
 	$(BIN) check
 
-## The test command (.ci/run calls exactly this)
-test: test-unit corpus-check logql-diff
+## The test command (.ci/run calls exactly this): everything `verify` runs,
+## plus the corpus agreement check and the LogQL differential test
+test: verify corpus-check logql-diff
 
-test-unit: cargo-test
+## Full repository verification before publishing generated artifacts
+verify: contracts-verify docs-verify validate-generated test-unit
+
+## Regenerate generated/ from contracts/ (atomic; only inside generated/)
+generate: build
+	$(BIN) generate
+
+## Lint contracts and generated artifacts with the default policy; fail on drift
+contracts-verify: build
+	$(BIN) check contracts generated
+	$(BIN) check
+	$(BIN) generate --check
+
+## Markdown discipline, links, runbook index
+docs-verify:
+	python3 scripts/docs-verify.py
+
+## promtool check rules on every generated Prometheus rule file (both
+## prefixes) and on the spec of every generated PrometheusRule
+validate-generated: build
+	@set -e; for f in $$(find generated/prometheus -name '*.yaml' | sort); do \
+	  promtool check rules "$$f" >/dev/null || { promtool check rules "$$f"; exit 1; }; \
+	  echo "promtool check rules $$f: ok"; done
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for f in $$(find generated/prometheusrules -name '*.yaml' | sort); do \
+	  $(BIN) debug extract-rules "$$f" > "$$tmp/spec.json"; \
+	  promtool check rules "$$tmp/spec.json" >/dev/null || { promtool check rules "$$tmp/spec.json"; exit 1; }; \
+	  echo "promtool check rules (spec of) $$f: ok"; done
+
+## cargo tests and promtool unit tests of every Prometheus alert (both prefixes)
+test-unit: cargo-test promtool-test
+
+promtool-test: build
+	bash scripts/promtool-test.sh
 
 cargo-test:
 	$(CARGO) test --locked

@@ -131,6 +131,8 @@ pub struct Retention {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Stream {
     pub id: String,
+    /// Loki tenant the stream is written to (none for archives).
+    pub tenant: Option<String>,
     pub class: String,
     #[serde(default = "yes")]
     pub enabled: bool,

@@ -21,7 +21,8 @@ fn ds_ref(role: &str) -> Value {
     }
 }
 
-fn ds_variable(name: &str, label: &str, plugin: &str, uid: &str) -> Value {
+/// A datasource variable; `regex` filters the datasources offered by name.
+fn ds_variable(name: &str, label: &str, plugin: &str, uid: &str, regex: &str) -> Value {
     json!({
         "name": name,
         "label": label,
@@ -30,10 +31,14 @@ fn ds_variable(name: &str, label: &str, plugin: &str, uid: &str) -> Value {
         "current": {"text": uid, "value": uid},
         "hide": 0,
         "refresh": 1,
-        "regex": "",
+        "regex": regex,
         "options": [],
     })
 }
+
+/// Unrestricted dashboards must not be pointed at a restricted (audit) Loki
+/// datasource: offer only datasources whose name does not mention audit.
+pub const UNRESTRICTED_LOGS_REGEX: &str = "/^(?!.*[Aa]udit).*$/";
 
 fn variable(v: &Variable) -> Value {
     let mut o = Map::new();
@@ -171,8 +176,24 @@ pub fn dashboard(d: &DashboardContract, source: &str) -> Value {
         LOGS_UID
     };
     let mut vars = vec![
-        ds_variable("metrics", "Metrics datasource", "prometheus", METRICS_UID),
-        ds_variable("logs", "Logs datasource", "loki", logs_uid),
+        ds_variable(
+            "metrics",
+            "Metrics datasource",
+            "prometheus",
+            METRICS_UID,
+            "",
+        ),
+        ds_variable(
+            "logs",
+            "Logs datasource",
+            "loki",
+            logs_uid,
+            if d.restricted {
+                ""
+            } else {
+                UNRESTRICTED_LOGS_REGEX
+            },
+        ),
     ];
     vars.extend(d.variables.iter().map(variable));
     let panels: Vec<Value> = d

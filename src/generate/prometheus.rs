@@ -209,18 +209,66 @@ pub fn manifests(
     Ok(files)
 }
 
-/// Loki ruler files (`groups:` with LogQL) for the Loki-backed alerts.
+/// Loki ruler files (`groups:` with LogQL) for the Loki-backed alerts, one
+/// directory per tenant (`<tenant>/alerts-<severity>.yaml`): the Loki ruler
+/// evaluates a tenant's rules against that tenant's streams only, so audit
+/// and operational alerts cannot share a file.
 pub fn loki_files(
     contracts: &Contracts,
     settings: &Settings,
 ) -> Result<Vec<(String, String)>, String> {
+    let tenant_of = |stream: &str| -> Option<String> {
+        contracts
+            .streams
+            .iter()
+            .flat_map(|(_, sc)| sc.streams.iter())
+            .find(|s| s.id == stream)
+            .and_then(|s| s.tenant.clone())
+    };
+    // tenant -> severity -> (source files, rules)
+    let mut by_tenant: std::collections::BTreeMap<String, Vec<(String, String, Vec<Y>)>> =
+        Default::default();
+    for (file, ac) in &contracts.alerts {
+        for a in ac.alerts.iter().filter(|a| a.backend == "loki") {
+            let stream = a.stream.as_deref().ok_or_else(|| {
+                format!(
+                    "{file}: Loki alert `{}` does not say which `stream` it reads",
+                    a.name
+                )
+            })?;
+            let tenant = tenant_of(stream).ok_or_else(|| {
+                format!("{file}: Loki alert `{}` reads stream `{stream}`, which has no `tenant` in the stream contract", a.name)
+            })?;
+            let entries = by_tenant.entry(tenant).or_default();
+            match entries.iter_mut().find(|(sev, _, _)| *sev == ac.severity) {
+                Some((_, _, rules)) => {
+                    rules.push(alert_rule(a, settings, &settings.primary_prefix))
+                }
+                None => entries.push((
+                    ac.severity.clone(),
+                    file.clone(),
+                    vec![alert_rule(a, settings, &settings.primary_prefix)],
+                )),
+            }
+        }
+    }
     let mut files = Vec::new();
-    for (severity, source, group) in
-        alert_groups(contracts, settings, &settings.primary_prefix, "loki")
-    {
-        let header = yaml_header(&[&source], "Loki ruler alerts (LogQL).");
-        let doc = Y::map(vec![("groups", Y::Seq(vec![group]))]);
-        files.push((format!("alerts-{severity}.yaml"), header + &render(&doc)));
+    for (tenant, groups) in by_tenant {
+        for (severity, source, rules) in groups {
+            let header = yaml_header(
+                &[&source],
+                &format!("Loki ruler alerts (LogQL) for tenant {tenant}."),
+            );
+            let group = Y::map(vec![
+                ("name", Y::s(format!("openbao-{severity}-logs"))),
+                ("rules", Y::Seq(rules)),
+            ]);
+            let doc = Y::map(vec![("groups", Y::Seq(vec![group]))]);
+            files.push((
+                format!("{tenant}/alerts-{severity}.yaml"),
+                header + &render(&doc),
+            ));
+        }
     }
     Ok(files)
 }
