@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+use saphyr_parser::{Event, Parser, ScalarStyle};
 
 use crate::source::{LineIndex, Span};
 
@@ -198,6 +198,36 @@ pub fn parse(text: &str) -> Documents {
         nodes: 0,
         out: &mut out,
     };
+    // Markers carry a character index (reliable, byte-order mark included)
+    // and a line; turn them into byte offsets. ASCII text: index == offset.
+    let ascii = text.is_ascii();
+    let char_starts: Vec<usize> = if ascii {
+        Vec::new()
+    } else {
+        let mut v = vec![0usize];
+        let mut n = 0usize;
+        for c in text.chars() {
+            n += 1;
+            if c == '\n' {
+                v.push(n);
+            }
+        }
+        v
+    };
+    let at = |m: &saphyr_parser::Marker| -> usize {
+        if ascii {
+            return m.index().min(text.len());
+        }
+        let line0 = m.line().saturating_sub(1);
+        let (Some(&cs), start) = (char_starts.get(line0), lines.line_start(line0)) else {
+            return text.len();
+        };
+        let nth = m.index().saturating_sub(cs);
+        match text[start.min(text.len())..].char_indices().nth(nth) {
+            Some((i, _)) => start + i,
+            None => text.len(),
+        }
+    };
     let mut parser = Parser::new_from_str(text);
     loop {
         let Some(next) = parser.next_event() else {
@@ -205,30 +235,25 @@ pub fn parse(text: &str) -> Documents {
         };
         match next {
             Ok((event, span)) => {
-                let start = lines.offset_of_char_col(text, span.start.line(), span.start.col());
-                let end = lines.offset_of_char_col(text, span.end.line(), span.end.col());
+                let start = at(&span.start);
+                let end = at(&span.end);
                 if let Err(e) = builder.event(event, Span::new(start, end)) {
                     builder.out.errors.push(e);
                     break;
                 }
             }
             Err(e) => {
-                builder.out.errors.push(scan_error(text, &lines, &e));
+                let off = at(e.marker());
+                builder.out.errors.push(YamlError {
+                    message: e.info().to_string(),
+                    span: Span::new(off, next_char_end(text, off)),
+                    fatal: true,
+                });
                 break;
             }
         }
     }
     out
-}
-
-fn scan_error(text: &str, lines: &LineIndex, e: &ScanError) -> YamlError {
-    let m = e.marker();
-    let at = lines.offset_of_char_col(text, m.line(), m.col());
-    YamlError {
-        message: e.info().to_string(),
-        span: Span::new(at, next_char_end(text, at)),
-        fatal: true,
-    }
 }
 
 fn next_char_end(text: &str, at: usize) -> usize {
@@ -720,6 +745,14 @@ mod tests {
         let d = parse(text);
         assert_eq!(d.errors.len(), 1);
         assert!(d.errors[0].span.start > 0);
+    }
+
+    #[test]
+    fn byte_order_mark_keeps_file_offsets() {
+        let text = "\u{feff}grups: []\ngroups: []\n";
+        let d = doc(text);
+        let (k, _) = d.as_map().unwrap()[0].clone();
+        assert_eq!(&text[k.span.range()], "grups");
     }
 
     #[test]
