@@ -70,6 +70,26 @@ pub struct FileResult {
     pub facts: FileFacts,
     pub note: String,
     pub checked: bool,
+    /// The file's inline suppressions, kept until repository-wide findings
+    /// have had their chance to match them (then reported if unused).
+    pub suppressions: Option<Pending>,
+}
+
+/// Suppressions of one file awaiting the repository-wide phase.
+#[derive(Debug)]
+pub struct Pending {
+    pub file: FileRef,
+    pub rel: String,
+    pub list: Vec<Suppression>,
+}
+
+impl FileResult {
+    /// Report unused and reason-less suppressions (call once, last).
+    pub fn finish_suppressions(&mut self, policy: &Policy) {
+        if let Some(p) = self.suppressions.take() {
+            report_suppressions(&p.list, &p.file, &p.rel, policy, &mut self.diagnostics);
+        }
+    }
 }
 
 /// Lint a whole set of paths.
@@ -133,7 +153,11 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
     };
     let mut out = Outcome::default();
     let mut facts = FileFacts::default();
+    let mut pending: Vec<Pending> = Vec::new();
     for (w, mut r) in walked.iter().zip(results) {
+        if let Some(p) = r.suppressions.take() {
+            pending.push(p);
+        }
         if let Some(only) = &opts.report_only {
             let (Walked::File(p) | Walked::Skipped(p, _) | Walked::Error(p, _)) = w;
             if !only.contains(&rel_of(&root_abs, p)) {
@@ -161,9 +185,30 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
         diags: Vec::new(),
     };
     for rule in rules::registry() {
-        rule.check_repo(&mut repo);
+        let caught =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rule.check_repo(&mut repo)));
+        if let Err(panic) = caught {
+            let r = internal_error(&root_abs, &root_abs, policy, panic);
+            repo.diags.extend(r.diagnostics);
+        }
     }
-    out.diagnostics.extend(repo.diags);
+    let mut repo_diags = repo.diags;
+    for p in &mut pending {
+        let mine: Vec<usize> = (0..repo_diags.len())
+            .filter(|&i| repo_diags[i].file() == p.rel)
+            .collect();
+        for i in mine {
+            apply_suppressions(std::slice::from_mut(&mut repo_diags[i]), &mut p.list);
+        }
+    }
+    if let Some(only) = &opts.report_only {
+        repo_diags.retain(|d| only.contains(d.file()));
+        pending.retain(|p| only.contains(&p.rel));
+    }
+    out.diagnostics.extend(repo_diags);
+    for p in pending {
+        report_suppressions(&p.list, &p.file, &p.rel, policy, &mut out.diagnostics);
+    }
     finish(&mut out);
     out
 }
@@ -194,6 +239,12 @@ fn internal_error(
     let rel = rel_of(root, p);
     let file = SourceFile::new(rel.clone(), p.to_path_buf(), String::new());
     let m = &meta::internal_error::META;
+    if !policy.rule_enabled(m.code, m.name, &rel) {
+        return FileResult {
+            note: format!("failed {rel}: internal error (rule disabled)"),
+            ..Default::default()
+        };
+    }
     let mut d = engine_diag(
         m,
         policy,
@@ -329,7 +380,13 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
                 artifact::classify_yaml(rel, &file.text, &docs, policy)
             }
         }
-        "json" => artifact::classify_json(&file.text),
+        "json" => {
+            let (a, error) = artifact::classify_json(rel, &file.text, policy);
+            if let Some(e) = error {
+                load_diags.extend(syntax::json_syntax::diagnostic(&e, file, rel, policy));
+            }
+            a
+        }
         "alloy" => Artifact::Alloy(crate::syntax::alloy::parse(&file.text)),
         _ => Artifact::Other("extension not linted".into()),
     };
@@ -363,7 +420,13 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
         suppress::parse_yaml(&file.text, &docs)
     };
     apply_suppressions(&mut diags, &mut sups);
-    report_suppressions(&sups, file, rel, policy, &mut diags);
+    if !sups.is_empty() {
+        result.suppressions = Some(Pending {
+            file: file.clone(),
+            rel: rel.to_string(),
+            list: sups,
+        });
+    }
     result.diagnostics = diags;
     result
 }
@@ -463,7 +526,8 @@ fn report_suppressions(
 /// Lint one in-memory buffer as if it were `rel` under `root` (stdin, editors).
 pub fn lint_buffer(text: String, rel: &str, root: &Path, policy: &Policy) -> Outcome {
     let file = SourceFile::new(rel.to_string(), root.join(rel), text);
-    let r = lint_file(&file, rel, root, policy);
+    let mut r = lint_file(&file, rel, root, policy);
+    r.finish_suppressions(policy);
     let mut out = Outcome {
         diagnostics: r.diagnostics,
         ..Default::default()
