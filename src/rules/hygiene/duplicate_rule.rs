@@ -1,7 +1,10 @@
 //! Two rules in one group that would produce the same series.
 
+use std::collections::hash_map::{Entry, HashMap};
+
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::source::Span;
 
 crate::rule_meta!(
     "OL700",
@@ -24,38 +27,39 @@ impl Rule for DuplicateRule {
         };
         let file = cx.file.clone();
         for g in &rf.groups {
-            let mut seen: Vec<(String, Vec<(String, String)>, crate::source::Span)> = Vec::new();
+            // (name, sorted static labels) -> first span: linear in the group size
+            let mut seen: HashMap<(&str, Vec<(&str, &str)>), Span> = HashMap::new();
             for r in &g.rules {
                 let Some(name) = r.name() else { continue };
-                let mut labels: Vec<(String, String)> = r
+                let mut labels: Vec<(&str, &str)> = r
                     .labels
                     .iter()
-                    .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                    .map(|(k, v)| (k.value.as_str(), v.value.as_str()))
                     .collect();
-                labels.sort();
-                if let Some((_, _, first)) = seen
-                    .iter()
-                    .find(|(n, l, _)| n == &name.value && l == &labels)
-                {
-                    let first = first.clone();
-                    let kind = if r.is_alert() {
-                        "alert"
-                    } else {
-                        "recording rule"
-                    };
-                    cx.report(
-                        &META,
-                        name.span.clone(),
-                        format!(
-                            "duplicate {kind} `{}` with the same labels in this group",
-                            name.value
-                        ),
-                    )
-                    .label("duplicate")
-                    .related(&file, first, "first defined here")
-                    .help("remove one, or give them distinguishing labels");
-                } else {
-                    seen.push((name.value.clone(), labels, name.span.clone()));
+                labels.sort_unstable();
+                match seen.entry((name.value.as_str(), labels)) {
+                    Entry::Occupied(first) => {
+                        let first = first.get().clone();
+                        let kind = if r.is_alert() {
+                            "alert"
+                        } else {
+                            "recording rule"
+                        };
+                        cx.report(
+                            &META,
+                            name.span.clone(),
+                            format!(
+                                "duplicate {kind} `{}` with the same labels in this group",
+                                name.value
+                            ),
+                        )
+                        .label("duplicate")
+                        .related(&file, first, "first defined here")
+                        .help("remove one, or give them distinguishing labels");
+                    }
+                    Entry::Vacant(v) => {
+                        v.insert(name.span.clone());
+                    }
                 }
             }
         }
