@@ -6,7 +6,7 @@ BIN      := target/release/o11ylint
 CORPUS   ?= ../shared/corpus
 
 .PHONY: all build check test verify test-unit cargo-test promtool-test generate contracts-verify \
-        docs-verify validate-generated corpus-check logql-diff fmt clippy lint clean
+        docs-verify validate-generated corpus-check logql-diff test-precommit fmt clippy lint clean
 
 all: build
 
@@ -19,7 +19,7 @@ check: build
 
 ## The test command (.ci/run calls exactly this): everything `verify` runs,
 ## plus the corpus agreement check and the LogQL differential test
-test: verify corpus-check logql-diff
+test: verify corpus-check loki-corpus-check logql-diff test-precommit
 
 ## Full repository verification before publishing generated artifacts
 verify: contracts-verify docs-verify validate-generated test-unit
@@ -64,12 +64,42 @@ cargo-test:
 corpus-check: build
 	python3 scripts/corpus-check.py --corpus $(CORPUS) --o11ylint $(BIN)
 
+## The pre-commit hooks (.pre-commit-hooks.yaml) through the real `pre-commit
+## try-repo` against a throwaway repository (needs pre-commit from
+## requirements-dev.txt; builds the hook with cargo into target/precommit)
+test-precommit:
+	bash tests/precommit/run.sh
+
 ## Differential test of our LogQL parser against Grafana's lezer grammar
 ## (needs node/npm; skips without them)
 logql-diff: build
 	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
 	  LOGQL_RUST="$(BIN) debug logql" tools/logql-diff/run.sh; \
 	else echo "SKIP logql-diff: node/npm not installed"; fi
+
+## Every corpus Loki rule file and every collected LogQL expression (with
+## mutations, also embedded in Loki rule files): no panic, no internal error
+## (needs ../shared/corpus; skips without it)
+loki-corpus-check: build
+	python3 scripts/loki-corpus-check.py --corpus $(CORPUS) --o11ylint $(BIN)
+
+## Fuzz every target of fuzz/fuzz_targets for FUZZ_SECONDS each (cargo-fuzz on
+## stable Rust through RUSTC_BOOTSTRAP=1; seeds fuzz/corpus from the repository)
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v cargo-fuzz >/dev/null 2>&1 || { echo "SKIP fuzz: cargo-fuzz not installed (cargo install cargo-fuzz)"; exit 0; }; \
+	set -e; python3 scripts/fuzz-seed.py; \
+	for t in $$(ls fuzz/fuzz_targets | sed -n 's/\.rs$$//p'); do \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS)s"; \
+	  dict=""; if [ -f fuzz/$$t.dict ]; then dict="-dict=fuzz/$$t.dict"; fi; \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) $$dict; \
+	done
+
+## Benchmarks against promtool, scaling, threads, memory (needs ../shared/corpus,
+## hyperfine, promtool, GNU time; skips without the corpus). Writes docs/performance.md
+bench: build
+	bash scripts/bench.sh
+	$(CARGO) bench --bench parsers -- --warm-up-time 1 --measurement-time 3
 
 fmt:
 	$(CARGO) fmt --all
@@ -82,3 +112,5 @@ lint: clippy
 
 clean:
 	$(CARGO) clean
+
+.PHONY: loki-corpus-check fuzz
