@@ -36,6 +36,7 @@ def main():
     ap.add_argument("--o11ylint", default=os.path.join(ROOT, "target", "release", "o11ylint"))
     ap.add_argument("--promtool", default=shutil.which("promtool") or "promtool")
     ap.add_argument("--known", default=os.path.join(HERE, "corpus-known-disagreements.tsv"))
+    ap.add_argument("--report", default=os.path.join(ROOT, "docs", "promtool-agreement.md"))
     args = ap.parse_args()
 
     corpus = os.path.abspath(args.corpus)
@@ -132,6 +133,8 @@ def main():
     for s in stale:
         print(f"  note: {s} is listed as a disagreement but now agrees; remove it from {os.path.relpath(args.known, ROOT)}")
 
+    write_report(args.report, files, rel, parsed, internal, elapsed, agree, disagreements, ours, theirs, known, args.promtool, args.o11ylint)
+
     if failures:
         print("\nFAILED:")
         for x in failures:
@@ -139,6 +142,53 @@ def main():
         return 1
     print("corpus-check: OK")
     return 0
+
+
+def write_report(path, files, rel, parsed, internal, elapsed, agree, disagreements, ours, theirs, known, promtool, o11ylint):
+    def version(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip().splitlines()[0]
+        except Exception:
+            return "?"
+    n = len(files)
+    invalid_both = sum(1 for f in files if ours[f] and theirs[f])
+    lines = [
+        "# Agreement with promtool",
+        "",
+        "`make corpus-check` (scripts/corpus-check.py) lints every rule file and PrometheusRule",
+        "manifest of `../shared/corpus` (third-party files, not in this repository) and compares",
+        "o11ylint's verdict \"this file has invalid PromQL\" (any `promql-syntax` finding) with",
+        "promtool's (\"could not parse expression\"). promtool runs on the rule groups o11ylint",
+        "extracts (`o11ylint debug extract-rules`), so manifests and files with Thanos or Mimir group",
+        "fields, which promtool refuses before parsing any PromQL, are compared too.",
+        "",
+        "## Last run",
+        "",
+        f"- Files: {n} ({sum(1 for f in files if 'prometheus-rules' in rel[f])} rule files,"
+        f" {sum(1 for f in files if 'prometheusrule-crds' in rel[f])} PrometheusRule manifests); "
+        f"{parsed} load as YAML; o11ylint took {elapsed:.2f} s for all of them.",
+        f"- Internal errors (panics caught as OL004): {len(internal)}.",
+        f"- PromQL verdicts agree on **{agree} of {n}** files ({100.0 * agree / max(1, n):.1f}%);"
+        f" both find invalid PromQL in {invalid_both}.",
+        f"- Versions: {version([o11ylint, '--version'])}; {version([promtool, '--version'])}.",
+        "",
+        "## Disagreements",
+        "",
+    ]
+    if not disagreements:
+        lines.append("None.")
+    else:
+        lines += ["| file | o11ylint | promtool | reason |", "|---|---|---|---|"]
+        for f in disagreements:
+            o = "invalid" if ours[f] else "valid"
+            t = "invalid" if theirs[f] else "valid"
+            reason = known.get(rel[f], "not yet explained").replace("|", "\\|")
+            lines.append(f"| `{rel[f]}` | {o} | {t} | {reason} |")
+    lines += ["", "Reasons are kept in `scripts/corpus-known-disagreements.tsv`; an unexplained",
+              "disagreement fails `make corpus-check`.", ""]
+    with open(path, "w") as fh:
+        fh.write("\n".join(lines))
+    print(f"wrote {os.path.relpath(path, ROOT)}")
 
 
 if __name__ == "__main__":
