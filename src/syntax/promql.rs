@@ -352,12 +352,45 @@ fn locate_lex_error(q: &str, message: &str) -> Span {
         return end_span(q);
     }
     if let Some(c) = quoted_char(message) {
+        // "... inside brackets/braces: 'x'": the culprit follows an opener
+        // that is not closed before it
+        let opener = if message.contains("inside brackets") {
+            Some(('[', ']'))
+        } else if message.contains("inside braces") {
+            Some(('{', '}'))
+        } else {
+            None
+        };
+        if let Some((open, close)) = opener {
+            if let Some(i) = char_inside(q, open, close, c) {
+                return char_span(q, i);
+            }
+        }
         // "unexpected character after '=': '~'" names the second char
         if let Some(i) = find_char(c) {
             return char_span(q, i);
         }
     }
     whole
+}
+
+/// First `target` that appears after `open` and before the matching `close`.
+fn char_inside(q: &str, open: char, close: char, target: char) -> Option<usize> {
+    let mut inside = false;
+    let mut found = None;
+    scan_code(q, |i, c| {
+        if inside && c == target {
+            found = Some(i);
+            return false;
+        }
+        if c == open {
+            inside = true;
+        } else if c == close {
+            inside = false;
+        }
+        true
+    });
+    found
 }
 
 fn tok_text<'a>(q: &'a str, t: &Tok) -> &'a str {
@@ -903,6 +936,9 @@ mod tests {
         assert_eq!(e.span, 2..3);
         let e = err("up{job=\"a}");
         assert_eq!(e.span.start, 7);
+        // the `)` inside the brackets, not the one closing `by (cluster)`
+        let e = err("sum by (cluster) (rate(x[5m)))");
+        assert_eq!(e.span, 27..28);
     }
 
     #[test]
