@@ -201,8 +201,18 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
             apply_suppressions(std::slice::from_mut(&mut repo_diags[i]), &mut p.list);
         }
     }
+    crate::policy::json_suppress::finish(
+        &mut repo_diags,
+        &facts.json_suppressions,
+        policy,
+        &root_abs,
+        opts.whole_repo,
+    );
     if let Some(only) = &opts.report_only {
-        repo_diags.retain(|d| only.contains(d.file()));
+        // repository-wide findings stay whatever file they point at: a
+        // change anywhere can cause them (deleting the only alert that
+        // links a runbook orphans it); suppression findings of unchanged
+        // files go
         pending.retain(|p| only.contains(&p.rel));
     }
     out.diagnostics.extend(repo_diags);
@@ -393,6 +403,7 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
     result.checked = !matches!(artifact, Artifact::Other(_));
     result.note = match &artifact {
         Artifact::Other(why) => format!("skipped {rel}: {why}"),
+        Artifact::Dashboard(d) => format!("checked {rel}: Grafana dashboard ({})", d.summary()),
         Artifact::Rules(r) => format!(
             "checked {rel}: {} ({})",
             artifact.kind_name(),
@@ -420,6 +431,10 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
         suppress::parse_yaml(&file.text, &docs)
     };
     apply_suppressions(&mut diags, &mut sups);
+    if let Artifact::Dashboard(d) = &artifact {
+        let f = crate::policy::json_suppress::apply_file(&mut diags, d, file, policy);
+        result.facts.json_suppressions.merge(f);
+    }
     if !sups.is_empty() {
         result.suppressions = Some(Pending {
             file: file.clone(),

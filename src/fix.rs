@@ -51,16 +51,13 @@ fn valid(text: &str, edits: &[Edit]) -> bool {
             .all(|(i, a)| edits[i + 1..].iter().all(|b| !conflicts(a, b)))
 }
 
-/// Whether two edits touch: overlapping ranges, or two insertions (or an
-/// insertion and a replacement boundary) at the same offset, whose order
-/// would be ambiguous.
+/// Whether two edits conflict: overlapping ranges, or two insertions at the
+/// same offset (whose order would be arbitrary). An insertion at either end
+/// of a replacement is fine: sorted by position, it lands before or after.
 fn conflicts(a: &Edit, b: &Edit) -> bool {
     let (a, b) = (&a.span, &b.span);
-    if a.start < b.end && b.start < a.end {
-        return true;
-    }
-    (a.start == a.end && (a.start == b.start || a.start == b.end))
-        || (b.start == b.end && (b.start == a.start || b.start == a.end))
+    (a.start < b.end && b.start < a.end)
+        || (a.start == a.end && b.start == b.end && a.start == b.start)
 }
 
 /// Apply as many groups as do not conflict, in order of position. Returns
@@ -156,7 +153,9 @@ pub fn plan(diags: &[Diagnostic], root: &Path, policy: &Policy) -> Vec<FileFix> 
             if idx.is_empty() {
                 break;
             }
-            applied.extend(idx.iter().map(|&i| groups[i].clone()));
+            let mut done: Vec<FixGroup> = idx.iter().map(|&i| groups[i].clone()).collect();
+            done.sort_by_key(|g| g.at);
+            applied.extend(done);
             let left = idx.len() < groups.len();
             text = new_text;
             if !left {

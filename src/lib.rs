@@ -25,6 +25,8 @@ pub mod diag;
 pub mod engine;
 pub mod fix;
 pub mod generate;
+pub mod live;
+pub mod lsp;
 pub mod policy;
 pub mod rules;
 pub mod schema;

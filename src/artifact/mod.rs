@@ -1,6 +1,7 @@
 //! Deciding what a file is, and the typed models of each artifact kind.
 
 pub mod contract;
+pub mod dashboard;
 pub mod rules;
 
 use std::ops::Range;
@@ -83,8 +84,8 @@ fn encoded_len(text: &str, at: usize, ch: char, style: Style) -> usize {
 pub enum Artifact {
     /// Prometheus or Loki rule groups (plain file or PrometheusRule manifests).
     Rules(rules::RuleFile),
-    /// Grafana dashboard JSON.
-    Dashboard,
+    /// Grafana dashboard JSON, modelled (see [`dashboard`]).
+    Dashboard(Box<dashboard::Dashboard>),
     /// An o11ylint contract, with its kind.
     Contract(Box<contract::ContractArtifact>),
     /// Grafana Alloy configuration, parsed (with its syntax errors).
@@ -101,7 +102,7 @@ impl Artifact {
                 (rules::Backend::Prometheus, true) => "PrometheusRule manifest",
                 (rules::Backend::Loki, _) => "Loki rule file",
             },
-            Artifact::Dashboard => "Grafana dashboard",
+            Artifact::Dashboard(_) => "Grafana dashboard",
             Artifact::Contract(_) => "contract",
             Artifact::Alloy(_) => "Alloy configuration",
             Artifact::Other(_) => "other",
@@ -147,18 +148,27 @@ pub fn classify_yaml(rel: &str, text: &str, docs: &[Node], policy: &Policy) -> A
     )
 }
 
-/// Classify a JSON file from its text (dashboards are parsed by their rules).
-pub fn classify_json(text: &str) -> Artifact {
-    let head = &text[..text.len().min(64 * 1024)];
-    let dashboard_markers = [
-        "\"panels\"",
-        "\"schemaVersion\"",
-        "\"elements\"",
-        "\"templating\"",
-    ];
-    if dashboard_markers.iter().any(|m| head.contains(m)) {
-        Artifact::Dashboard
-    } else {
-        Artifact::Other("JSON that does not look like a Grafana dashboard".into())
+/// Classify a JSON file: a Grafana dashboard is parsed and modelled. A
+/// syntax error is returned when the text looks like a dashboard (other JSON
+/// files, such as editor settings with comments, are not o11ylint's concern).
+pub fn classify_json(
+    rel: &str,
+    text: &str,
+    policy: &Policy,
+) -> (Artifact, Option<crate::syntax::json::JsonError>) {
+    match dashboard::load(rel, text, policy) {
+        dashboard::Loaded::Dashboard(d) => (Artifact::Dashboard(d), None),
+        dashboard::Loaded::NotDashboard(why) => (Artifact::Other(why), None),
+        dashboard::Loaded::Invalid {
+            error,
+            looks_like_dashboard: true,
+        } => (
+            Artifact::Other("dashboard JSON that does not parse".into()),
+            Some(error),
+        ),
+        dashboard::Loaded::Invalid { .. } => (
+            Artifact::Other("JSON that does not parse and does not look like a dashboard".into()),
+            None,
+        ),
     }
 }

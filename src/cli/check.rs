@@ -99,6 +99,7 @@ pub fn run(args: &CheckArgs) -> i32 {
 /// Lint what `args` name (files, directories, `--stdin`, `--changed-since`).
 /// `Err` carries the exit code after the error was printed.
 pub fn lint(args: &CheckArgs, root: &Path, policy: &Policy) -> Result<Outcome, i32> {
+    let excluded = |p: &Path| args.force_exclude && policy.is_excluded(&engine::rel_of(root, p));
     let outcome = if args.stdin {
         let mut text = String::new();
         if std::io::stdin().read_to_string(&mut text).is_err() {
@@ -114,10 +115,24 @@ pub fn lint(args: &CheckArgs, root: &Path, policy: &Policy) -> Result<Outcome, i
         } else {
             std::env::current_dir().unwrap_or_default().join(&name)
         };
+        if excluded(&abs) {
+            return Ok(Outcome::default());
+        }
         let rel = engine::rel_of(root, &abs);
         engine::lint_buffer(text, &rel, root, policy)
     } else {
-        let mut opts = Options::new(root.to_path_buf(), args.paths.clone());
+        let paths: Vec<PathBuf> = args
+            .paths
+            .iter()
+            .filter(|p| !excluded(p))
+            .cloned()
+            .collect();
+        if paths.is_empty() && !args.paths.is_empty() {
+            // every path named is excluded: nothing to lint (not the whole
+            // repository, which an empty list would mean)
+            return Ok(Outcome::default());
+        }
+        let mut opts = Options::new(root.to_path_buf(), paths);
         opts.threads = args.threads;
         opts.max_file_bytes = args.max_file_size;
         opts.respect_ignore = !args.no_ignore;

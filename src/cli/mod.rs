@@ -8,6 +8,7 @@ mod explain;
 mod fixes;
 mod generate;
 mod server;
+mod validate;
 
 use std::path::PathBuf;
 
@@ -103,6 +104,10 @@ pub struct CheckArgs {
     /// Show the fixes as a unified diff without writing anything
     #[arg(long, conflicts_with = "stdin")]
     pub diff: bool,
+    /// Apply the policy's `exclude` to files named on the command line and to
+    /// --stdin-filename too (for hooks and editors that pass every file)
+    #[arg(long)]
+    pub force_exclude: bool,
     /// Report only files changed since git REF (and untracked files); the
     /// whole repository is still read for cross-file rules
     #[arg(long, value_name = "REF", conflicts_with = "stdin")]
@@ -136,6 +141,9 @@ pub enum Command {
     },
     /// Language server over standard input/output (for editors)
     Server,
+    /// Run every dashboard, alert and recording-rule query against live
+    /// Prometheus and Loki backends (docs/live-validation.md)
+    ValidateQueries(validate::ValidateArgs),
     /// Developer tools (differential testing)
     #[command(hide = true)]
     Debug {
@@ -156,6 +164,7 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Server => server::run(),
+        Command::ValidateQueries(args) => validate::run(&args),
         Command::Rules { json } => explain::list(json),
         Command::Explain { rule } => explain::explain(&rule),
         Command::Generate(args) => generate::run(&args),

@@ -1,3 +1,5 @@
+//! `o11ylint server`: the language server on stdin/stdout (see `crate::lsp`).
+
 pub fn run() -> i32 {
-    0
+    crate::lsp::run_stdio()
 }

@@ -3,6 +3,7 @@
 //! `policies/default.yaml` (embedded) merged with a repository's
 //! `o11ylint.yaml` and `--policy FILE`.
 
+pub mod json_suppress;
 pub mod suppress;
 
 use std::collections::BTreeMap;
@@ -122,6 +123,8 @@ pub struct SourcePrefix {
 pub struct Restricted {
     pub folders: Vec<String>,
     pub tags: Vec<String>,
+    /// Whether a dashboard reading audit streams may also show operational ones.
+    pub allow_operational: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

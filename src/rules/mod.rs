@@ -3,6 +3,7 @@
 //! line in [`registry`].
 
 pub mod contracts;
+pub mod dashboards;
 pub mod facts;
 pub mod hygiene;
 pub mod labels;
@@ -10,6 +11,7 @@ pub mod meta;
 pub mod prefix;
 pub mod runbooks;
 pub mod severity;
+pub mod streams;
 pub mod syntax;
 
 use std::collections::BTreeSet;
@@ -95,6 +97,8 @@ pub struct FileFacts {
     pub series_used: Vec<SeriesUse>,
     /// Contract ids with their declarations (duplicates across files).
     pub contract_ids: Vec<ContractId>,
+    /// Dashboards and the policy `suppressions` entries they used.
+    pub json_suppressions: crate::policy::json_suppress::Facts,
 }
 
 impl FileFacts {
@@ -104,6 +108,7 @@ impl FileFacts {
         self.has_metrics_contract |= other.has_metrics_contract;
         self.series_used.extend(other.series_used);
         self.contract_ids.extend(other.contract_ids);
+        self.json_suppressions.merge(other.json_suppressions);
     }
 }
 
@@ -225,23 +230,40 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &meta::unreadable_file::UnreadableFile,
         &meta::internal_error::InternalError,
         &syntax::yaml_syntax::YamlSyntax,
+        &syntax::json_syntax::JsonSyntax,
+        &syntax::alloy_syntax::AlloySyntax,
+        &syntax::alloy_unknown_component::AlloyUnknownComponent,
         &syntax::promql_syntax::PromqlSyntax,
         &syntax::logql_syntax::LogqlSyntax,
         &syntax::template_syntax::TemplateSyntax,
         &syntax::rule_structure::RuleStructure,
         &labels::forbidden_label::ForbiddenLabel,
+        &streams::stream_separation::StreamSeparation,
+        &streams::log_query_in_rule::LogQueryInRule,
+        &streams::absent_without_for::AbsentWithoutFor,
+        &streams::logql_range_too_long::LogqlRangeTooLong,
+        &streams::stream_routing_label::StreamRoutingLabel,
         &runbooks::runbook_link::RunbookLink,
         &severity::severity_vocabulary::SeverityVocabulary,
         &prefix::source_prefix::SourcePrefix,
         &hygiene::duplicate_rule::DuplicateRule,
         &hygiene::invalid_duration::InvalidDuration,
         &hygiene::alert_without_condition::AlertWithoutCondition,
+        &hygiene::dashboard_identity::DashboardIdentity,
+        &hygiene::panel_id_unique::PanelIdUnique,
+        &hygiene::panel_grid::PanelGrid,
+        &hygiene::panel_title::PanelTitle,
+        &hygiene::panel_unit::PanelUnit,
+        &hygiene::datasource_language::DatasourceLanguage,
+        &hygiene::rate_interval::RateInterval,
+        &hygiene::dashboard_variables::DashboardVariables,
         &hygiene::regex_literal_matcher::RegexLiteralMatcher,
         &contracts::contract_schema::ContractSchema,
         &contracts::duplicate_contract_id::DuplicateContractId,
         &contracts::stream_contract::StreamContract,
         &contracts::dashboard_contract::DashboardContract,
         &contracts::generated_drift::GeneratedDrift,
+        &contracts::unknown_metric::UnknownMetric,
     ];
     RULES
 }

@@ -539,6 +539,7 @@ pub fn parse(src: &str) -> Config {
         errors: Vec::new(),
         depth: 0,
         stack_base: stack_position(),
+        open: Vec::new(),
     };
     let body = p.body(false);
     errors.append(&mut p.errors);
@@ -563,9 +564,18 @@ fn one_per_line(src: &str, mut errors: Vec<ParseError>) -> Vec<ParseError> {
     errors.sort_by_key(|e| (e.span.start, e.span.end));
     let mut out: Vec<ParseError> = Vec::new();
     let mut last_line = None;
+    // errors are sorted: count newlines incrementally
+    let (mut line, mut counted) = (0usize, 0usize);
     for e in errors {
         let at = e.span.start.min(src.len());
-        let line = src.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+        line += src
+            .as_bytes()
+            .get(counted..at.max(counted))
+            .unwrap_or(&[])
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted = at.max(counted);
         if last_line != Some(line) {
             last_line = Some(line);
             out.push(e);
@@ -1121,6 +1131,9 @@ struct Parser {
     errors: Vec<ParseError>,
     depth: usize,
     stack_base: usize,
+    /// Brackets of the current statement's expression opened and not yet
+    /// closed: recovery after an error skips to their close first.
+    open: Vec<Tok>,
 }
 
 type PResult<T> = Result<T, ParseError>;
@@ -1182,17 +1195,27 @@ impl Parser {
     /// next end of line outside brackets, or up to the `}` closing the
     /// enclosing block.
     fn recover(&mut self, nested: bool) {
-        let mut depth = 0usize;
+        // the closers still expected, innermost last
+        let mut stack = std::mem::take(&mut self.open);
         loop {
-            match self.tok() {
+            let tok = self.tok().clone();
+            match tok {
                 Tok::Eof => return,
-                Tok::Terminator if depth == 0 => {
+                Tok::Terminator if stack.is_empty() => {
                     self.bump();
                     return;
                 }
-                Tok::RCurly if depth == 0 && nested => return,
-                Tok::LCurly | Tok::LParen | Tok::LBrack => depth += 1,
-                Tok::RCurly | Tok::RParen | Tok::RBrack => depth = depth.saturating_sub(1),
+                Tok::LCurly => stack.push(Tok::RCurly),
+                Tok::LParen => stack.push(Tok::RParen),
+                Tok::LBrack => stack.push(Tok::RBrack),
+                Tok::RCurly | Tok::RParen | Tok::RBrack => {
+                    if let Some(i) = stack.iter().rposition(|t| *t == tok) {
+                        stack.truncate(i);
+                    } else if tok == Tok::RCurly && nested {
+                        // closes the enclosing block
+                        return;
+                    }
+                }
                 _ => {}
             }
             self.bump();
@@ -1254,8 +1277,12 @@ impl Parser {
     fn statement(&mut self) -> PResult<Stmt> {
         // an error may leave the depth counter raised; reset it here
         let saved = self.depth;
+        self.open.clear();
         let r = self.statement_inner();
         self.depth = saved;
+        if r.is_ok() {
+            self.open.clear();
+        }
         r
     }
 
@@ -1431,11 +1458,13 @@ impl Parser {
                 }
                 Tok::LBrack => {
                     self.bump();
+                    self.open.push(Tok::RBrack);
                     self.enter()?;
                     let index = self.expr()?;
                     if !matches!(self.tok(), Tok::RBrack) {
                         return Err(self.expected("`]` after the index"));
                     }
+                    self.open.pop();
                     let end = self.bump().span.end;
                     let span = e.span().start..end;
                     e = Expr::Index {
@@ -1446,6 +1475,7 @@ impl Parser {
                 }
                 Tok::LParen => {
                     self.bump();
+                    self.open.push(Tok::RParen);
                     self.enter()?;
                     let args = self.list(Tok::RParen, "the arguments")?;
                     let end = self.prev_end();
@@ -1469,6 +1499,7 @@ impl Parser {
         loop {
             if *self.tok() == close {
                 self.bump();
+                self.open.pop();
                 return Ok(out);
             }
             out.push(self.expr()?);
@@ -1526,12 +1557,14 @@ impl Parser {
             }
             Tok::LParen => {
                 self.bump();
+                self.open.push(Tok::RParen);
                 self.enter()?;
                 let inner = self.expr()?;
                 self.depth -= 1;
                 if !matches!(self.tok(), Tok::RParen) {
                     return Err(self.expected("`)`"));
                 }
+                self.open.pop();
                 let end = self.bump().span.end;
                 Ok(Expr::Paren {
                     inner: Box::new(inner),
@@ -1540,6 +1573,7 @@ impl Parser {
             }
             Tok::LBrack => {
                 self.bump();
+                self.open.push(Tok::RBrack);
                 self.enter()?;
                 let elements = self.list(Tok::RBrack, "the array")?;
                 self.depth -= 1;
@@ -1550,6 +1584,7 @@ impl Parser {
             }
             Tok::LCurly => {
                 self.bump();
+                self.open.push(Tok::RCurly);
                 self.enter()?;
                 let fields = self.fields()?;
                 self.depth -= 1;
@@ -1568,6 +1603,7 @@ impl Parser {
         loop {
             if matches!(self.tok(), Tok::RCurly) {
                 self.bump();
+                self.open.pop();
                 return Ok(out);
             }
             let t = self.token().clone();
@@ -1814,6 +1850,23 @@ mod tests {
             assert!(e.message.contains(want), "{src:?}: got {:?}", e.message);
             assert!(e.span.end <= src.len(), "{src:?}");
         }
+    }
+
+    #[test]
+    fn recovery_skips_the_rest_of_an_unclosed_list() {
+        let src = "b {\n  x = [\n    a.b\n  ]\n  y = {\n    k = (1\n  }\n}\nz = 1\n";
+        let c = parse(src);
+        assert_eq!(c.errors.len(), 2, "{:?}", c.errors);
+        assert!(c.errors[0].message.contains("missing `,`"));
+        assert!(
+            c.errors[1].message.contains("expected `)`"),
+            "{:?}",
+            c.errors
+        );
+        assert!(c
+            .body
+            .iter()
+            .any(|s| matches!(s, Stmt::Attribute(a) if a.name.name == "z")));
     }
 
     #[test]

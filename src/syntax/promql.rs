@@ -869,7 +869,7 @@ mod tests {
     use super::*;
 
     fn err(q: &str) -> PromError {
-        analyze(q).err().expect("expected an error")
+        analyze(q).expect_err("expected an error")
     }
 
     #[test]

@@ -229,10 +229,7 @@ pub fn parse(text: &str) -> Documents {
         }
     };
     let mut parser = Parser::new_from_str(text);
-    loop {
-        let Some(next) = parser.next_event() else {
-            break;
-        };
+    while let Some(next) = parser.next_event() {
         match next {
             Ok((event, span)) => {
                 let start = at(&span.start);

@@ -6,3 +6,4 @@ pub mod dashboard_contract;
 pub mod duplicate_contract_id;
 pub mod generated_drift;
 pub mod stream_contract;
+pub mod unknown_metric;

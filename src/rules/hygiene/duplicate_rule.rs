@@ -16,6 +16,9 @@ crate::rule_meta!(
 
 pub struct DuplicateRule;
 
+/// A rule's name and its sorted static labels.
+type RuleKey<'a> = (&'a str, Vec<(&'a str, &'a str)>);
+
 impl Rule for DuplicateRule {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -28,7 +31,7 @@ impl Rule for DuplicateRule {
         let file = cx.file.clone();
         for g in &rf.groups {
             // (name, sorted static labels) -> first span: linear in the group size
-            let mut seen: HashMap<(&str, Vec<(&str, &str)>), Span> = HashMap::new();
+            let mut seen: HashMap<RuleKey<'_>, Span> = HashMap::new();
             for r in &g.rules {
                 let Some(name) = r.name() else { continue };
                 let mut labels: Vec<(&str, &str)> = r

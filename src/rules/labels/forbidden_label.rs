@@ -28,8 +28,16 @@ impl Rule for ForbiddenLabel {
     }
 
     fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
+        if let Artifact::Dashboard(d) = artifact {
+            crate::rules::dashboards::queries::forbidden_label(cx, d, &META);
+            return;
+        }
         if let Artifact::Contract(c) = artifact {
             super::contract_labels::check(cx, c);
+            return;
+        }
+        if let Artifact::Alloy(cfg) = artifact {
+            super::alloy_labels::check(cx, cfg);
             return;
         }
         let Artifact::Rules(rf) = artifact else {

@@ -40,6 +40,10 @@ impl Rule for SourcePrefix {
     }
 
     fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
+        if let Artifact::Dashboard(d) = artifact {
+            crate::rules::dashboards::queries::source_prefix(cx, d, &META);
+            return;
+        }
         if let Artifact::Contract(c) = artifact {
             contract(cx, c);
             return;

@@ -100,6 +100,18 @@ impl Rule for RunbookLink {
                     .help(format!(
                         "add `{annotation}: {dir}/<slug>.md` linking the runbook for this alert"
                     ));
+                    // `check --fix`: the link the naming convention gives,
+                    // when that runbook exists
+                    let edit = super::runbook_fix::missing_runbook_edit(
+                        &cx.file.text,
+                        cx.root,
+                        cx.policy,
+                        artifact,
+                        &name,
+                    );
+                    if let (Some(e), Some(d)) = (edit, cx.diags.last_mut()) {
+                        d.fix(e.span, e.replacement);
+                    }
                 }
                 None => {}
             }
@@ -168,33 +180,6 @@ fn list_markdown(dir: &Path, rel: &str, out: &mut Vec<String>, depth: usize) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn resolves_links() {
-        assert_eq!(
-            resolve("docs/runbooks/a.md", ""),
-            Resolved::Local("docs/runbooks/a.md".into())
-        );
-        assert_eq!(
-            resolve("./docs/runbooks/a.md#diagnose", ""),
-            Resolved::Local("docs/runbooks/a.md".into())
-        );
-        assert!(matches!(resolve("../x.md", ""), Resolved::Invalid(_)));
-        assert!(matches!(resolve("/etc/passwd", ""), Resolved::Invalid(_)));
-        assert_eq!(resolve("https://wiki.example/x", ""), Resolved::External);
-        assert_eq!(
-            resolve(
-                "https://git.example/r/blob/main/docs/runbooks/a.md",
-                "https://git.example/r/blob/main/"
-            ),
-            Resolved::Local("docs/runbooks/a.md".into())
-        );
-        assert_eq!(resolve("{{ $labels.runbook }}", ""), Resolved::Dynamic);
-    }
-}
-
 /// One runbook link: resolvable, inside the runbook directory, Markdown, and
 /// existing. A good link is recorded for the orphan check.
 fn check_link(cx: &mut Ctx<'_>, value: &Scalar, dir: &str) {
@@ -236,5 +221,32 @@ fn check_link(cx: &mut Ctx<'_>, value: &Scalar, dir: &str) {
                 cx.facts.runbooks_linked.insert(rel);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn resolves_links() {
+        assert_eq!(
+            resolve("docs/runbooks/a.md", ""),
+            Resolved::Local("docs/runbooks/a.md".into())
+        );
+        assert_eq!(
+            resolve("./docs/runbooks/a.md#diagnose", ""),
+            Resolved::Local("docs/runbooks/a.md".into())
+        );
+        assert!(matches!(resolve("../x.md", ""), Resolved::Invalid(_)));
+        assert!(matches!(resolve("/etc/passwd", ""), Resolved::Invalid(_)));
+        assert_eq!(resolve("https://wiki.example/x", ""), Resolved::External);
+        assert_eq!(
+            resolve(
+                "https://git.example/r/blob/main/docs/runbooks/a.md",
+                "https://git.example/r/blob/main/"
+            ),
+            Resolved::Local("docs/runbooks/a.md".into())
+        );
+        assert_eq!(resolve("{{ $labels.runbook }}", ""), Resolved::Dynamic);
     }
 }

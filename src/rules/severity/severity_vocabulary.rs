@@ -87,6 +87,13 @@ fn check_value(cx: &mut Ctx<'_>, alert: &str, value: &Scalar, expected: Option<&
         return;
     }
     if !allowed.iter().any(|a| a == v) {
+        // fixes replace the value inside its quotes, keeping the quoting
+        let inner = value.sub_span(&cx.file.text, 0..v.len());
+        let fix_span = if cx.file.text.get(inner.range()) == Some(v) {
+            inner
+        } else {
+            value.span.clone()
+        };
         let case = allowed.iter().find(|a| a.eq_ignore_ascii_case(v)).cloned();
         let d = match &case {
             Some(a) => {
@@ -95,7 +102,7 @@ fn check_value(cx: &mut Ctx<'_>, alert: &str, value: &Scalar, expected: Option<&
                     value.span.clone(),
                     format!("severity `{v}` has the wrong case; the policy's value is `{a}`"),
                 );
-                d.fix(value.span.clone(), a.clone());
+                d.fix(fix_span.clone(), a.clone());
                 d
             }
             None => cx.report(
@@ -111,7 +118,7 @@ fn check_value(cx: &mut Ctx<'_>, alert: &str, value: &Scalar, expected: Option<&
         if case.is_none() {
             if let Some(c) = closest(v, allowed.iter().map(String::as_str)) {
                 d.help(format!("did you mean `{c}`?"));
-                d.fix(value.span.clone(), c.to_string());
+                d.fix(fix_span.clone(), c.to_string());
             }
         }
         return;

@@ -8,6 +8,7 @@
 
 pub mod absent_without_for;
 pub mod alloy_flow;
+pub mod dashboards;
 pub mod log_query_in_rule;
 pub mod logql_range_too_long;
 pub mod stream_routing_label;
@@ -100,7 +101,10 @@ pub fn routing_matchers<'a>(policy: &Policy, sel: &'a Selector) -> Vec<&'a Match
     if label.is_empty() {
         return Vec::new();
     }
-    sel.matchers.iter().filter(|m| m.name.name == label).collect()
+    sel.matchers
+        .iter()
+        .filter(|m| m.name.name == label)
+        .collect()
 }
 
 /// Compiles a label-matcher regular expression the way Loki (through
@@ -288,11 +292,16 @@ fn product(a: &[String], b: &[String], limit: usize) -> Option<Vec<String>> {
 
 /// `a`, `a or b`, `a, b or c`: names in backticks for messages.
 pub(crate) fn list_names<S: AsRef<str>>(names: &[S]) -> String {
+    list_with(names, "or")
+}
+
+/// Like [`list_names`], joining the last two with `conj` ("and", "or").
+pub(crate) fn list_with<S: AsRef<str>>(names: &[S], conj: &str) -> String {
     let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
-    match quoted.len() {
-        0 => String::new(),
-        1 => quoted[0].clone(),
-        n => format!("{} or {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, init)) => format!("{} {conj} {last}", init.join(", ")),
     }
 }
 
@@ -312,8 +321,14 @@ mod tests {
     fn equality_names_one_class() {
         assert_eq!(classes(r#"{log_stream="openbao.audit"}"#), [Audit]);
         assert_eq!(classes(r#"{log_stream="openbao.audit_archive"}"#), [Audit]);
-        assert_eq!(classes(r#"{log_stream="openbao.operational"}"#), [Operational]);
-        assert_eq!(classes(r#"{log_stream="openbao.completed_requests"}"#), [BreakGlass]);
+        assert_eq!(
+            classes(r#"{log_stream="openbao.operational"}"#),
+            [Operational]
+        );
+        assert_eq!(
+            classes(r#"{log_stream="openbao.completed_requests"}"#),
+            [BreakGlass]
+        );
         assert_eq!(classes(r#"{log_stream="nginx"}"#), [Other]);
         assert_eq!(classes(r#"{log_stream=""}"#), [Other]);
     }
@@ -334,7 +349,10 @@ mod tests {
         );
         // anchored: `audit` alone does not match `openbao.audit`
         assert_eq!(classes(r#"{log_stream=~"audit"}"#), [Other]);
-        assert_eq!(classes(r#"{log_stream=~"openbao.audit.*"}"#), [Audit, Other]);
+        assert_eq!(
+            classes(r#"{log_stream=~"openbao.audit.*"}"#),
+            [Audit, Other]
+        );
         assert_eq!(
             classes(r#"{log_stream=~"openbao\\.audit|openbao\\.audit_archive"}"#),
             [Audit]
@@ -345,8 +363,14 @@ mod tests {
         );
         assert_eq!(classes(r#"{log_stream=~"^openbao\\.audit$"}"#), [Audit]);
         // too many case variants to enumerate: unnamed values are assumed possible
-        assert_eq!(classes(r#"{log_stream=~"(?i)OPENBAO\\.AUDIT"}"#), [Audit, Other]);
-        assert_eq!(classes(r#"{log_stream=~"openbao\\.audi[t]?"}"#), [Audit, Other]);
+        assert_eq!(
+            classes(r#"{log_stream=~"(?i)OPENBAO\\.AUDIT"}"#),
+            [Audit, Other]
+        );
+        assert_eq!(
+            classes(r#"{log_stream=~"openbao\\.audi[t]?"}"#),
+            [Audit, Other]
+        );
     }
 
     #[test]
@@ -360,11 +384,15 @@ mod tests {
             [Operational, BreakGlass, Other]
         );
         assert_eq!(
-            classes(r#"{log_stream=~"openbao.*", log_stream!~"openbao\\.(audit|audit_archive|completed_requests)"}"#),
+            classes(
+                r#"{log_stream=~"openbao.*", log_stream!~"openbao\\.(audit|audit_archive|completed_requests)"}"#
+            ),
             [Operational, Other]
         );
         assert_eq!(
-            classes(r#"{log_stream=~"openbao\\.(audit|operational)", log_stream!="openbao.audit"}"#),
+            classes(
+                r#"{log_stream=~"openbao\\.(audit|operational)", log_stream!="openbao.audit"}"#
+            ),
             [Operational]
         );
     }
@@ -372,7 +400,9 @@ mod tests {
     #[test]
     fn union_over_an_expression() {
         assert_eq!(
-            classes(r#"sum(rate({log_stream="openbao.audit"}[5m])) / sum(rate({log_stream="openbao.operational"}[5m]))"#),
+            classes(
+                r#"sum(rate({log_stream="openbao.audit"}[5m])) / sum(rate({log_stream="openbao.operational"}[5m]))"#
+            ),
             [Audit, Operational]
         );
     }
@@ -384,7 +414,10 @@ mod tests {
 
     #[test]
     fn finite_languages() {
-        assert_eq!(finite_language("a|b", 10), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            finite_language("a|b", 10),
+            Some(vec!["a".into(), "b".into()])
+        );
         assert_eq!(
             finite_language("x[0-2]?", 10),
             Some(vec!["x".into(), "x0".into(), "x1".into(), "x2".into()])
@@ -400,5 +433,6 @@ mod tests {
         assert_eq!(list_names(&["a"]), "`a`");
         assert_eq!(list_names(&["a", "b", "c"]), "`a`, `b` or `c`");
         assert_eq!(list_names::<&str>(&[]), "");
+        assert_eq!(list_with(&["a", "b"], "and"), "`a` and `b`");
     }
 }

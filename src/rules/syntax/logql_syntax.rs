@@ -38,6 +38,7 @@ impl Rule for LogqlSyntax {
                     }
                 }
             }
+            Artifact::Dashboard(d) => crate::rules::dashboards::queries::logql_syntax(cx, d, &META),
             _ => {}
         }
     }

@@ -38,6 +38,9 @@ impl Rule for PromqlSyntax {
                     }
                 }
             }
+            Artifact::Dashboard(d) => {
+                crate::rules::dashboards::queries::promql_syntax(cx, d, &META)
+            }
             _ => {}
         }
     }

@@ -1,0 +1,530 @@
+//! Every query of the profile, read from the contracts with the YAML span of
+//! its text: dashboard panel targets and query variables, alert expressions
+//! and recording rules (once per source prefix).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::artifact::contract::{label_values_inner, label_values_label};
+use crate::artifact::Scalar;
+use crate::contracts::{record_name, ContractDoc, Kind, Typed};
+use crate::policy::Policy;
+use crate::source::{FileRef, SourceFile, Span};
+use crate::syntax::yaml::{self, Node};
+
+/// Which HTTP API answers a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Backend {
+    Prometheus,
+    Loki,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Prometheus => "Prometheus",
+            Backend::Loki => "Loki",
+        }
+    }
+}
+
+/// The text of a query inside a YAML scalar: `scalar.value[range]`.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub file: FileRef,
+    pub scalar: Scalar,
+    pub range: Range<usize>,
+}
+
+impl Source {
+    pub fn text(&self) -> &str {
+        self.scalar.value.get(self.range.clone()).unwrap_or("")
+    }
+
+    /// File span of `r`, a byte range of [`Self::text`].
+    pub fn span(&self, r: Range<usize>) -> Span {
+        let len = self.range.len();
+        let (s, e) = (r.start.min(len), r.end.min(len));
+        self.scalar.sub_span(
+            &self.file.text,
+            self.range.start + s..self.range.start + e.max(s),
+        )
+    }
+
+    /// File span of the whole query text.
+    pub fn whole(&self) -> Span {
+        self.span(0..self.range.len())
+    }
+}
+
+/// What a query is, for people.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum What {
+    Panel {
+        dashboard: String,
+        title: String,
+        target: usize,
+    },
+    Variable {
+        dashboard: String,
+        name: String,
+    },
+    Alert {
+        name: String,
+    },
+    Recording {
+        record: String,
+        /// What `${source}` became.
+        source: String,
+    },
+}
+
+/// The rows of the summary table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Category {
+    Panel,
+    Variable,
+    Alert,
+    Recording,
+}
+
+impl Category {
+    pub fn plural(self) -> &'static str {
+        match self {
+            Category::Panel => "dashboard panel queries",
+            Category::Variable => "dashboard variables",
+            Category::Alert => "alert expressions",
+            Category::Recording => "recording rules",
+        }
+    }
+}
+
+impl What {
+    pub fn category(&self) -> Category {
+        match self {
+            What::Panel { .. } => Category::Panel,
+            What::Variable { .. } => Category::Variable,
+            What::Alert { .. } => Category::Alert,
+            What::Recording { .. } => Category::Recording,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            What::Panel {
+                dashboard,
+                title,
+                target,
+            } => format!(
+                "dashboard {dashboard}, panel \"{title}\", target {}",
+                target + 1
+            ),
+            What::Variable { dashboard, name } => {
+                format!("dashboard {dashboard}, variable ${name}")
+            }
+            What::Alert { name } => format!("alert {name}"),
+            What::Recording { record, source } => format!("recording rule {record} ({source})"),
+        }
+    }
+}
+
+/// One query to run.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub backend: Backend,
+    pub what: What,
+    pub src: Source,
+    /// Index into [`Profile::dashboards`] for panel targets and variables.
+    pub dashboard: Option<usize>,
+    /// `${source}` in a recording rule becomes this.
+    pub source_name: Option<String>,
+}
+
+/// A dashboard variable as the contract declares it.
+#[derive(Debug, Clone)]
+pub enum VarKind {
+    /// `label_values(QUERY, label)` or `label_values(label)`; `job` is the
+    /// index of the query job (None for the label-only form).
+    LabelValues {
+        backend: Backend,
+        label: String,
+        job: usize,
+    },
+    /// A query form this command does not run (`query_result(...)`, ...).
+    Unsupported { reason: String },
+    /// `custom` and `interval` variables: comma-separated values.
+    List { values: Vec<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct VarDef {
+    pub name: String,
+    pub kind: VarKind,
+    pub multi: bool,
+    pub include_all: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub uid: String,
+    pub vars: Vec<VarDef>,
+}
+
+/// Everything the command runs, and what it needs to choose Loki tenants.
+#[derive(Debug, Default)]
+pub struct Profile {
+    pub jobs: Vec<Job>,
+    pub dashboards: Vec<Dashboard>,
+    /// Stream id to Loki tenant, from the stream contracts.
+    pub tenants: BTreeMap<String, String>,
+    /// The label that names a stream (`log_stream`).
+    pub routing_label: String,
+    /// Tenant used when a query names no stream: the operational stream's.
+    pub default_tenant: Option<String>,
+}
+
+/// A contract that cannot be used (I/O, YAML or schema error).
+#[derive(Debug)]
+pub struct CollectError {
+    pub file: String,
+    pub message: String,
+}
+
+fn items<'a>(node: &'a Node, key: &str) -> &'a [Node] {
+    node.get(key).and_then(Node::as_seq).unwrap_or(&[])
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            yaml_files(&p, out, depth + 1);
+        } else if ft.is_file()
+            && matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml"))
+        {
+            out.push(p);
+        }
+    }
+}
+
+/// Read every contract under `<root>/contracts` (sorted) into jobs.
+pub fn collect(root: &Path, policy: &Policy) -> Result<Profile, Vec<CollectError>> {
+    let mut files = Vec::new();
+    yaml_files(&root.join("contracts"), &mut files, 0);
+    files.sort();
+    let mut profile = Profile {
+        routing_label: policy.streams.routing_label.clone(),
+        ..Profile::default()
+    };
+    let mut errors = Vec::new();
+    let mut stream_docs = Vec::new();
+    let mut later = Vec::new();
+    for path in files {
+        let rel = crate::engine::rel_of(root, &path);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(CollectError {
+                    file: rel,
+                    message: crate::source::walk::io_message(&e),
+                });
+                continue;
+            }
+        };
+        let docs = yaml::parse(&text);
+        if let Some(e) = docs.errors.iter().find(|e| e.fatal) {
+            errors.push(CollectError {
+                file: rel,
+                message: format!("invalid YAML: {}", e.message),
+            });
+            continue;
+        }
+        let Some(root_node) = docs.docs.into_iter().next() else {
+            continue;
+        };
+        if root_node.get_str("apiVersion") != Some(crate::contracts::API_VERSION) {
+            continue;
+        }
+        let doc = ContractDoc::build(&root_node);
+        if doc.kind.is_none() {
+            continue;
+        }
+        if let Some(first) = doc.schema_errors.first() {
+            errors.push(CollectError {
+                file: rel,
+                message: format!(
+                    "{} schema error(s), first: {} (run `o11ylint check`)",
+                    doc.schema_errors.len(),
+                    first.message
+                ),
+            });
+            continue;
+        }
+        let file = SourceFile::new(rel, path.clone(), text);
+        if doc.kind == Some(Kind::Streams) {
+            stream_docs.push(doc);
+        } else {
+            later.push((file, doc));
+        }
+    }
+    for doc in &stream_docs {
+        if let Some(Typed::Streams(s)) = &doc.typed {
+            for st in &s.streams {
+                if let Some(t) = &st.tenant {
+                    profile.tenants.insert(st.id.clone(), t.clone());
+                }
+            }
+        }
+    }
+    profile.default_tenant = policy
+        .streams
+        .operational
+        .iter()
+        .find_map(|id| profile.tenants.get(id).cloned());
+    for (file, doc) in &later {
+        match doc.kind {
+            Some(Kind::Alerts) => alerts(&mut profile, file, doc),
+            Some(Kind::Metrics) => recordings(&mut profile, file, doc, policy),
+            Some(Kind::Dashboard) => dashboard(&mut profile, file, doc),
+            _ => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(profile)
+    } else {
+        Err(errors)
+    }
+}
+
+fn whole(file: &FileRef, node: &Node) -> Option<Source> {
+    let scalar = Scalar::from_node(node)?;
+    let len = scalar.value.len();
+    Some(Source {
+        file: file.clone(),
+        scalar,
+        range: 0..len,
+    })
+}
+
+fn alerts(profile: &mut Profile, file: &FileRef, doc: &ContractDoc) {
+    for a in items(&doc.root, "alerts") {
+        let (Some(name), Some(src)) = (
+            a.get_str("name"),
+            a.get("expr").and_then(|n| whole(file, n)),
+        ) else {
+            continue;
+        };
+        let backend = if a.get_str("backend") == Some("loki") {
+            Backend::Loki
+        } else {
+            Backend::Prometheus
+        };
+        profile.jobs.push(Job {
+            backend,
+            what: What::Alert {
+                name: name.to_string(),
+            },
+            src,
+            dashboard: None,
+            source_name: None,
+        });
+    }
+}
+
+fn recordings(profile: &mut Profile, file: &FileRef, doc: &ContractDoc, policy: &Policy) {
+    let Some(Typed::Metrics(mc)) = &doc.typed else {
+        return;
+    };
+    let namespace = &policy.source_prefix.recording_namespace;
+    for (node, metric) in items(&doc.root, "metrics").iter().zip(&mc.metrics) {
+        let prefixes: Vec<Option<&str>> = if metric.prefixed {
+            policy
+                .source_prefix
+                .prefixes
+                .iter()
+                .map(|p| Some(p.as_str()))
+                .collect()
+        } else {
+            vec![None]
+        };
+        for (rnode, rec) in items(node, "recordings").iter().zip(&metric.recordings) {
+            let Some(src) = rnode.get("expr").and_then(|n| whole(file, n)) else {
+                continue;
+            };
+            for prefix in &prefixes {
+                let source = crate::generate::prometheus::source_name(
+                    &metric.name,
+                    prefix.is_some(),
+                    prefix.unwrap_or(""),
+                );
+                profile.jobs.push(Job {
+                    backend: Backend::Prometheus,
+                    what: What::Recording {
+                        record: record_name(namespace, &metric.name, &rec.aggregation),
+                        source: source.clone(),
+                    },
+                    src: src.clone(),
+                    dashboard: None,
+                    source_name: Some(source),
+                });
+            }
+        }
+    }
+}
+
+fn backend_of(node: &Node) -> Backend {
+    if node.get_str("datasource") == Some("logs") {
+        Backend::Loki
+    } else {
+        Backend::Prometheus
+    }
+}
+
+fn split_list(q: &str) -> Vec<String> {
+    q.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn dashboard(profile: &mut Profile, file: &FileRef, doc: &ContractDoc) {
+    let uid = doc.root.get_str("uid").unwrap_or("").to_string();
+    let index = profile.dashboards.len();
+    let mut vars = Vec::new();
+    for v in items(&doc.root, "variables") {
+        let Some(name) = v.get_str("name") else {
+            continue;
+        };
+        let flag = |k: &str| v.get(k).and_then(Node::as_str) == Some("true");
+        let multi = flag("multi");
+        let include_all = flag("includeAll");
+        let Some(query) = v.get("query").and_then(Scalar::from_node) else {
+            continue;
+        };
+        let kind = match v.get_str("type") {
+            Some("query") => label_values_var(profile, file, &uid, index, name, v, &query),
+            _ => VarKind::List {
+                values: split_list(&query.value),
+            },
+        };
+        vars.push(VarDef {
+            name: name.to_string(),
+            kind,
+            multi,
+            include_all,
+        });
+    }
+    profile.dashboards.push(Dashboard {
+        uid: uid.clone(),
+        vars,
+    });
+    for p in items(&doc.root, "panels") {
+        let title = p.get_str("title").unwrap_or("").to_string();
+        let backend = backend_of(p);
+        for (ti, t) in items(p, "targets").iter().enumerate() {
+            let Some(src) = t.get("expr").and_then(|n| whole(file, n)) else {
+                continue;
+            };
+            profile.jobs.push(Job {
+                backend,
+                what: What::Panel {
+                    dashboard: uid.clone(),
+                    title: title.clone(),
+                    target: ti,
+                },
+                src,
+                dashboard: Some(index),
+                source_name: None,
+            });
+        }
+    }
+}
+
+/// `label_values(QUERY, label)` becomes a job over QUERY; `label_values(label)`
+/// a job over the label alone (its text is the label name).
+fn label_values_var(
+    profile: &mut Profile,
+    file: &FileRef,
+    uid: &str,
+    index: usize,
+    name: &str,
+    node: &Node,
+    query: &Scalar,
+) -> VarKind {
+    let backend = backend_of(node);
+    let q = query.value.as_str();
+    let (range, label) = match (label_values_inner(q), label_values_label(q)) {
+        (Some((off, inner)), Some((_, label))) => (off..off + inner.len(), label.to_string()),
+        _ => match label_only(q) {
+            Some((off, label)) => (off..off + label.len(), label.to_string()),
+            None => {
+                return VarKind::Unsupported {
+                    reason: "only `label_values(query, label)` and `label_values(label)` \
+                             variable queries are run"
+                        .into(),
+                }
+            }
+        },
+    };
+    let job = profile.jobs.len();
+    profile.jobs.push(Job {
+        backend,
+        what: What::Variable {
+            dashboard: uid.to_string(),
+            name: name.to_string(),
+        },
+        src: Source {
+            file: file.clone(),
+            scalar: query.clone(),
+            range,
+        },
+        dashboard: Some(index),
+        source_name: None,
+    });
+    VarKind::LabelValues {
+        backend,
+        label,
+        job,
+    }
+}
+
+/// `label_values(label)`: the offset and name of the label.
+fn label_only(q: &str) -> Option<(usize, &str)> {
+    let start = q.find("label_values(")? + "label_values(".len();
+    let rest = q.get(start..)?;
+    let close = rest.find(')')?;
+    let inner = rest.get(..close)?;
+    let lead = inner.len() - inner.trim_start().len();
+    let name = inner.trim();
+    let ok = !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit();
+    ok.then_some((start + lead, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_only_form() {
+        assert_eq!(label_only("label_values(cluster)"), Some((13, "cluster")));
+        assert_eq!(label_only("label_values( job )"), Some((14, "job")));
+        assert_eq!(label_only("label_values(up, job)"), None);
+        assert_eq!(label_only("query_result(up)"), None);
+    }
+
+    #[test]
+    fn lists_split_on_commas() {
+        assert_eq!(split_list("a, b,,c "), vec!["a", "b", "c"]);
+    }
+}

@@ -1,0 +1,164 @@
+//! Blocking HTTP for the backend clients: per-request timeout, bearer
+//! token, a custom CA, and bounded retries with exponential backoff on 5xx
+//! and 429 answers.
+
+use std::path::Path;
+use std::time::Duration;
+
+use ureq::tls::{PemItem, RootCerts, TlsConfig};
+
+/// Longest body read from a backend (large log results are cut by `limit`).
+const MAX_BODY: u64 = 64 * 1024 * 1024;
+/// Longest pause between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Timeout of one attempt, connection included.
+    pub timeout: Duration,
+    /// Attempts after the first when the backend answers 5xx or 429.
+    pub retries: u32,
+    /// Pause before the first retry; doubled for each further retry.
+    pub backoff: Duration,
+}
+
+/// An answer (any status) or why there was none.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Answer {
+        status: u16,
+        body: String,
+        /// Requests sent, retries included.
+        attempts: u32,
+    },
+    /// No HTTP answer: connection refused, TLS failure, timeout, ...
+    Failed { message: String, attempts: u32 },
+}
+
+/// One backend: its base URL, token and HTTP agent.
+#[derive(Debug, Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    token: Option<String>,
+    settings: Settings,
+}
+
+/// Read a PEM bundle of CA certificates.
+pub fn load_ca(path: &Path) -> Result<RootCerts, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {}", path.display(), e.kind()))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&bytes) {
+        match item {
+            Ok(PemItem::Certificate(c)) => certs.push(c),
+            Ok(_) => {}
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+    }
+    if certs.is_empty() {
+        return Err(format!(
+            "{}: no PEM certificate (-----BEGIN CERTIFICATE-----) found",
+            path.display()
+        ));
+    }
+    Ok(RootCerts::new_with_certs(&certs))
+}
+
+impl Client {
+    /// `roots`: trust only these CAs (from `--ca-file`); default: the
+    /// bundled Mozilla roots.
+    pub fn new(
+        base: &str,
+        token: Option<String>,
+        roots: Option<RootCerts>,
+        settings: Settings,
+    ) -> Client {
+        let mut tls = TlsConfig::builder();
+        if let Some(r) = roots {
+            tls = tls.root_certs(r);
+        }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(settings.timeout))
+            .user_agent(concat!("o11ylint/", env!("CARGO_PKG_VERSION")))
+            .tls_config(tls.build())
+            .build()
+            .into();
+        Client {
+            agent,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+            settings,
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// GET `path` (starting with `/`) with query parameters and headers.
+    pub fn get(&self, path: &str, params: &[(&str, &str)], headers: &[(&str, &str)]) -> Reply {
+        let url = format!("{}{}", self.base, path);
+        let mut attempts = 0u32;
+        let mut delay = self.settings.backoff;
+        loop {
+            attempts += 1;
+            let mut req = self.agent.get(&url).header("Accept", "application/json");
+            for (k, v) in params {
+                req = req.query(*k, *v);
+            }
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            if let Some(t) = &self.token {
+                req = req.header("Authorization", format!("Bearer {t}"));
+            }
+            let reply = match req.call() {
+                Ok(mut resp) => {
+                    let status = resp.status().as_u16();
+                    match resp
+                        .body_mut()
+                        .with_config()
+                        .limit(MAX_BODY)
+                        .read_to_string()
+                    {
+                        Ok(body) => Reply::Answer {
+                            status,
+                            body,
+                            attempts,
+                        },
+                        Err(e) => Reply::Failed {
+                            message: format!("reading the answer from {url}: {e}"),
+                            attempts,
+                        },
+                    }
+                }
+                Err(e) => Reply::Failed {
+                    message: describe(&url, &e),
+                    attempts,
+                },
+            };
+            let retry =
+                matches!(&reply, Reply::Answer { status, .. } if *status >= 500 || *status == 429);
+            if !retry || attempts > self.settings.retries {
+                return reply;
+            }
+            std::thread::sleep(delay);
+            delay = (delay * 2).min(MAX_BACKOFF);
+        }
+    }
+}
+
+fn describe(url: &str, e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Timeout(_) => format!("{url}: no answer within the timeout"),
+        ureq::Error::HostNotFound => format!("{url}: host not found"),
+        ureq::Error::Io(io) => format!("{url}: {io}"),
+        other => format!("{url}: {other}"),
+    }
+}
+
+/// The first line of an error body, trimmed, for messages.
+pub fn first_line(s: &str) -> &str {
+    s.trim().lines().next().unwrap_or("").trim()
+}

@@ -1,0 +1,97 @@
+//! A query's language matches its datasource's type.
+
+use crate::artifact::dashboard::Lang;
+use crate::artifact::Artifact;
+use crate::rules::dashboards::queries;
+use crate::rules::{Ctx, Rule, RuleMeta};
+
+crate::rule_meta!(
+    "OL715",
+    "datasource-language",
+    Hygiene,
+    Error,
+    "A dashboard query in another language than its datasource's (LogQL sent to Prometheus)"
+);
+
+pub struct DatasourceLanguage;
+
+/// A datasource reference to suggest for `lang`.
+fn suggestion(lang: Lang) -> &'static str {
+    match lang {
+        Lang::LogQL => "{\"type\": \"loki\", \"uid\": \"${logs}\"}",
+        Lang::PromQL => "{\"type\": \"prometheus\", \"uid\": \"${metrics}\"}",
+    }
+}
+
+impl Rule for DatasourceLanguage {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
+        let Artifact::Dashboard(d) = artifact else {
+            return;
+        };
+        let file = cx.file.clone();
+        for (owner, q) in queries(d) {
+            let Some(actual) = q.other_lang else { continue };
+            let ds = match owner {
+                crate::rules::dashboards::Owner::Target(_, t) => &t.datasource,
+                crate::rules::dashboards::Owner::Variable(v) => &v.datasource,
+            };
+            let plugin = ds.plugin().unwrap_or("?");
+            let span = q.whole_span(&file.text);
+            let diag = cx.report(
+                &META,
+                span,
+                format!(
+                    "{} is {}, sent to a `{plugin}` datasource",
+                    owner.describe(),
+                    actual.name()
+                ),
+            );
+            diag.label(format!("{} query", actual.name())).help(format!(
+                "the datasource ({}) expects {}; point the query at one of the right type, e.g. `\"datasource\": {}`",
+                ds.how,
+                q.lang.name(),
+                suggestion(actual)
+            ));
+            if let Some(s) = &ds.span {
+                diag.related(&file, s.clone(), "datasource chosen here");
+            }
+        }
+        // A logs panel shows log lines: its queries must go to a log datasource.
+        for p in &d.panels {
+            if p.kind_str() != "logs" {
+                continue;
+            }
+            for t in &p.targets {
+                if t.datasource.lang() != Some(Lang::PromQL) {
+                    continue;
+                }
+                let span = t
+                    .datasource
+                    .span
+                    .clone()
+                    .or_else(|| p.datasource.span.clone())
+                    .or_else(|| p.kind.as_ref().map(|k| k.span.clone()))
+                    .unwrap_or_else(|| t.span.clone());
+                cx.report(
+                    &META,
+                    span,
+                    format!(
+                        "{} is a logs panel, but its query goes to a `{}` datasource",
+                        p.describe(),
+                        t.datasource.plugin().unwrap_or("?")
+                    ),
+                )
+                .label("metrics datasource")
+                .help(format!(
+                    "a metrics datasource ({}) returns no log lines; query a Loki datasource (`\"datasource\": {}`), or use a time series panel for metrics",
+                    t.datasource.how,
+                    suggestion(Lang::LogQL)
+                ));
+            }
+        }
+    }
+}

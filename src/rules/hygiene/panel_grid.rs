@@ -1,0 +1,131 @@
+//! Panels sit inside Grafana's 24-column grid and do not overlap.
+
+use crate::artifact::dashboard::GridItem;
+use crate::artifact::Artifact;
+use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::source::Span;
+
+crate::rule_meta!(
+    "OL712",
+    "panel-grid",
+    Hygiene,
+    Warning,
+    "A panel outside the 24-column grid, without a size, or overlapping another"
+);
+
+pub struct PanelGrid;
+
+const COLUMNS: i64 = 24;
+
+fn field(g: &GridItem, i: usize) -> Span {
+    g.field_spans
+        .get(i)
+        .cloned()
+        .flatten()
+        .unwrap_or_else(|| g.span.clone())
+}
+
+/// Two panels that start on the same grid row and claim the same columns:
+/// Grafana keeps one and pushes the other below it, so the panels written
+/// side by side end up stacked. (Panels that start lower inside another
+/// panel's rows are stacked by Grafana in the order of their `y`, which is
+/// how generated dashboards are often laid out on purpose.)
+fn collide(a: &GridItem, b: &GridItem) -> bool {
+    a.y == b.y && a.x < b.x + b.w && b.x < a.x + a.w
+}
+
+fn is_row(d: &crate::artifact::dashboard::Dashboard, g: &GridItem) -> bool {
+    g.panel
+        .and_then(|i| d.panels.get(i))
+        .is_some_and(|p| p.is_row)
+}
+
+impl Rule for PanelGrid {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
+        let Artifact::Dashboard(d) = artifact else {
+            return;
+        };
+        let file = cx.file.clone();
+        let name = |g: &GridItem| {
+            g.panel
+                .and_then(|i| d.panels.get(i))
+                .map(|p| p.describe())
+                .unwrap_or_else(|| "layout item".into())
+        };
+        let mut sound = vec![true; d.grid.len()];
+        for (i, g) in d.grid.iter().enumerate() {
+            let problem = if g.w < 1 {
+                Some((
+                    2,
+                    format!("{} has width {}; it needs at least 1 column", name(g), g.w),
+                ))
+            } else if g.h < 1 {
+                Some((
+                    3,
+                    format!("{} has height {}; it needs at least 1 row", name(g), g.h),
+                ))
+            } else if g.x < 0 || g.y < 0 {
+                let at = if g.x < 0 { 0 } else { 1 };
+                Some((
+                    at,
+                    format!("{} has a negative position (x={}, y={})", name(g), g.x, g.y),
+                ))
+            } else if g.x + g.w > COLUMNS {
+                let at = if g.w > COLUMNS { 2 } else { 0 };
+                Some((
+                    at,
+                    format!(
+                        "{} ends at column {} (x={}, w={}), past column {COLUMNS}",
+                        name(g),
+                        g.x + g.w,
+                        g.x,
+                        g.w
+                    ),
+                ))
+            } else {
+                None
+            };
+            if let Some((at, msg)) = problem {
+                sound[i] = false;
+                cx.report(&META, field(g, at), msg)
+                    .label("outside the grid")
+                    .help("Grafana's grid has 24 columns: keep `x >= 0`, `w >= 1`, `h >= 1` and `x + w <= 24`; Grafana otherwise moves or resizes the panel on load");
+            }
+        }
+        for (i, b) in d.grid.iter().enumerate() {
+            if !sound[i] || is_row(d, b) {
+                continue;
+            }
+            let hit = d.grid[..i]
+                .iter()
+                .enumerate()
+                .find(|(j, a)| sound[*j] && a.group == b.group && !is_row(d, a) && collide(a, b));
+            if let Some((_, a)) = hit {
+                cx.report(
+                    &META,
+                    b.span.clone(),
+                    format!(
+                        "{} (x={}, y={}, w={}, h={}) overlaps {} (x={}, y={}, w={}, h={})",
+                        name(b),
+                        b.x,
+                        b.y,
+                        b.w,
+                        b.h,
+                        name(a),
+                        a.x,
+                        a.y,
+                        a.w,
+                        a.h
+                    ),
+                )
+                .label("overlapping position")
+                .related(&file, a.span.clone(), "overlapped panel")
+                .help("move one of the panels; Grafana pushes overlapping panels down on load, so the saved layout is not what users see");
+            }
+        }
+    }
+}

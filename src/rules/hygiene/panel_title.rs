@@ -1,0 +1,69 @@
+//! Every panel that shows data has a title.
+
+use crate::artifact::Artifact;
+use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::source::Span;
+
+crate::rule_meta!(
+    "OL713",
+    "panel-title",
+    Hygiene,
+    Warning,
+    "A panel without a title"
+);
+
+pub struct PanelTitle;
+
+/// Panel types that are decoration or structure rather than data.
+const EXEMPT: &[&str] = &["row", "text", "news", "welcome", "gettingstarted"];
+
+impl Rule for PanelTitle {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
+        let Artifact::Dashboard(d) = artifact else {
+            return;
+        };
+        for p in &d.panels {
+            if p.is_row || EXEMPT.contains(&p.kind_str()) || p.library.is_some() {
+                continue;
+            }
+            // The only panel of a titled row is named by its row.
+            let sole_in_row = p.section != 0
+                && p.row.as_ref().is_some_and(|r| !r.trim().is_empty())
+                && d.panels
+                    .iter()
+                    .filter(|o| !o.is_row && o.section == p.section)
+                    .count()
+                    == 1;
+            if sole_in_row {
+                continue;
+            }
+            let (span, msg) = match &p.title {
+                Some(t) if !t.value.trim().is_empty() => continue,
+                Some(t) => (t.span.clone(), "panel title is empty".to_string()),
+                None => (
+                    p.kind
+                        .as_ref()
+                        .map(|k| k.span.clone())
+                        .unwrap_or_else(|| Span::new(p.span.start, p.span.start + 1)),
+                    format!(
+                        "{} panel has no title",
+                        Some(p.kind_str())
+                            .filter(|k| !k.is_empty())
+                            .unwrap_or("untyped")
+                    ),
+                ),
+            };
+            let what = match &p.id {
+                Some(id) => format!("{msg} (panel id {})", id.value),
+                None => msg,
+            };
+            cx.report(&META, span, what)
+                .label("untitled panel")
+                .help("name what the panel shows, e.g. \"Request rate by cluster\"; titles are what people search, link and read in alert annotations");
+        }
+    }
+}

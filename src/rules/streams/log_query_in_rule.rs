@@ -1,0 +1,58 @@
+//! A Loki rule whose expression is a log query: it returns log lines, not
+//! samples, so the ruler can neither alert on it nor record it.
+
+use crate::artifact::rules::{Backend, Parsed};
+use crate::artifact::Artifact;
+use crate::rules::{Ctx, Rule, RuleMeta};
+
+crate::rule_meta!(
+    "OL301",
+    "log-query-in-rule",
+    Streams,
+    Error,
+    "A Loki alert or recording rule whose expression is a log query, not a metric query"
+);
+
+pub struct LogQueryInRule;
+
+impl Rule for LogQueryInRule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
+        let Artifact::Rules(rf) = artifact else {
+            return;
+        };
+        if rf.backend != Backend::Loki {
+            return;
+        }
+        let file = cx.file;
+        for (_, rule) in rf.rules() {
+            let (Some(expr), Some(name)) = (&rule.expr, rule.name()) else {
+                continue;
+            };
+            let Parsed::Loki(Ok(e)) = &expr.parsed else {
+                continue;
+            };
+            if e.is_metric() {
+                continue;
+            }
+            let span = expr.scalar.sub_span(&file.text, e.span());
+            let message = if rule.is_alert() {
+                format!(
+                    "alert `{}` has a log query as its expression: it returns log lines, not samples, so it can never fire",
+                    name.value
+                )
+            } else {
+                format!(
+                    "recording rule `{}` has a log query as its expression: it returns log lines, not samples, so there is nothing to record",
+                    name.value
+                )
+            };
+            cx.report(&META, span, message)
+                .label("log query")
+                .help("turn it into a metric query that counts the lines, e.g. `sum by (cluster) (count_over_time(<query> [5m])) > 0`");
+        }
+    }
+}

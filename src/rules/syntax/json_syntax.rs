@@ -1,0 +1,43 @@
+//! Dashboard JSON that does not parse (emitted by the engine while loading).
+
+use crate::diag::Diagnostic;
+use crate::policy::Policy;
+use crate::rules::{new_diagnostic, Rule};
+use crate::source::FileRef;
+use crate::syntax::json::JsonError;
+
+crate::rule_meta!(
+    "OL105",
+    "json-syntax",
+    Syntax,
+    Error,
+    "Dashboard JSON that does not parse"
+);
+
+pub struct JsonSyntax;
+
+impl Rule for JsonSyntax {
+    fn meta(&self) -> &'static crate::rules::RuleMeta {
+        &META
+    }
+}
+
+/// The diagnostic for a JSON syntax error in `file`, when the rule is on.
+pub fn diagnostic(e: &JsonError, file: &FileRef, rel: &str, policy: &Policy) -> Option<Diagnostic> {
+    if !policy.rule_enabled(META.code, META.name, rel) {
+        return None;
+    }
+    let severity = policy.rule_severity(META.code, META.name, rel, META.severity);
+    let mut d = new_diagnostic(
+        &META,
+        severity,
+        file,
+        e.span.clone(),
+        format!("invalid JSON: {}", e.message),
+    );
+    d.label("here").help(
+        "Grafana refuses to import or provision this file; fix the JSON at the marked position \
+         (`python3 -m json.tool FILE` confirms the fix)",
+    );
+    Some(d)
+}
