@@ -22,7 +22,8 @@ check: build
 test: verify corpus-check loki-corpus-check logql-diff test-precommit
 
 ## Full repository verification before publishing generated artifacts
-verify: contracts-verify docs-verify validate-generated test-unit
+verify: contracts-verify docs-verify validate-generated test-unit examples-validate \
+        validate-dashboard-queries
 
 ## Regenerate generated/ from contracts/ (atomic; only inside generated/)
 generate: build
@@ -101,6 +102,42 @@ bench: build
 	bash scripts/bench.sh
 	$(CARGO) bench --bench parsers -- --warm-up-time 1 --measurement-time 3
 
+## Every dashboard panel query and variable, alert expression and recording
+## rule (o11ylint validate-queries, docs/live-validation.md) against a real
+## Prometheus on 127.0.0.1 with the fixture TSDB of both source prefixes
+## (scripts/prometheus-live.sh; needs prometheus and promtool). Against a
+## running stack instead, e.g. the local profile:
+##   make validate-dashboard-queries PROMETHEUS_URL=http://127.0.0.1:19090 LOKI_URL=http://127.0.0.1:13100
+PROMETHEUS_URL ?=
+LOKI_URL ?=
+validate-dashboard-queries: build
+	@if [ -n "$(PROMETHEUS_URL)$(LOKI_URL)" ]; then \
+	  $(BIN) validate-queries $(if $(PROMETHEUS_URL),--prometheus $(PROMETHEUS_URL)) $(if $(LOKI_URL),--loki $(LOKI_URL)); \
+	else \
+	  bash scripts/prometheus-live.sh run -- \
+	    sh -c '$(BIN) validate-queries --prometheus "$$PROMETHEUS_URL" --time "$$FIXTURE_TIME"'; \
+	fi
+
+## Validate examples/ (compose config, promtool, blackbox, shellcheck,
+## Kubernetes and Prometheus Operator schemas, kustomize); a tool that is not
+## installed is skipped with a message (examples/validate.sh)
+examples-validate:
+	bash examples/validate.sh
+
+## The local profile (examples/docker-compose). Needs a Docker engine with the
+## Compose plugin; the build machine has none, so these targets are not part
+## of `verify` (`examples-validate` checks the compose files instead)
+COMPOSE ?= docker compose
+COMPOSE_FILE := examples/docker-compose/docker-compose.yaml
+compose-up: generate
+	@docker info >/dev/null 2>&1 || { echo "compose-up: no Docker engine answers (docker info failed); the local profile needs one"; exit 1; }
+	$(COMPOSE) -f $(COMPOSE_FILE) up -d
+	@echo "Next: cd examples/docker-compose && scripts/init-unseal.sh (demo only; see its README.md)"
+
+compose-down:
+	@docker info >/dev/null 2>&1 || { echo "compose-down: no Docker engine answers (docker info failed)"; exit 1; }
+	$(COMPOSE) -f $(COMPOSE_FILE) down
+
 fmt:
 	$(CARGO) fmt --all
 
@@ -114,3 +151,4 @@ clean:
 	$(CARGO) clean
 
 .PHONY: loki-corpus-check fuzz
+.PHONY: validate-dashboard-queries examples-validate compose-up compose-down

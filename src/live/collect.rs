@@ -505,9 +505,8 @@ fn label_only(q: &str) -> Option<(usize, &str)> {
     let inner = rest.get(..close)?;
     let lead = inner.len() - inner.trim_start().len();
     let name = inner.trim();
-    let ok = !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        && !name.as_bytes()[0].is_ascii_digit();
+    let ok = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && name.bytes().next().is_some_and(|b| !b.is_ascii_digit());
     ok.then_some((start + lead, name))
 }
 

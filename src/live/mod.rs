@@ -231,8 +231,9 @@ struct VarValue {
 
 type Values = HashMap<String, VarValue>;
 
-/// Run `f` over `items` on `n` threads; results in input order.
-fn pool<I: Sync, T: Send>(n: usize, items: &[I], f: impl Fn(&I) -> T + Sync) -> Vec<T> {
+/// Run `f` over `items` on `n` threads; results in input order (one slot
+/// per item).
+fn pool<I: Sync, T: Send>(n: usize, items: &[I], f: impl Fn(&I) -> T + Sync) -> Vec<Option<T>> {
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<T>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     std::thread::scope(|s| {
@@ -249,12 +250,7 @@ fn pool<I: Sync, T: Send>(n: usize, items: &[I], f: impl Fn(&I) -> T + Sync) -> 
             });
         }
     });
-    slots
-        .into_inner()
-        .unwrap_or_default()
-        .into_iter()
-        .flatten()
-        .collect()
+    slots.into_inner().unwrap_or_default()
 }
 
 /// Run every job of `profile`.
@@ -262,11 +258,15 @@ pub fn run(profile: Profile, opts: &Options) -> Report {
     let mut outcomes: Vec<Option<Outcome>> = vec![None; profile.jobs.len()];
     // Phase 1: dashboard variables, each dashboard's in declaration order.
     let indices: Vec<usize> = (0..profile.dashboards.len()).collect();
-    let resolved: Vec<(Values, Vec<(usize, Outcome)>)> = pool(opts.concurrency, &indices, |&d| {
-        resolve_dashboard(&profile, &profile.dashboards[d], opts)
+    let resolved = pool(opts.concurrency, &indices, |&d| {
+        profile
+            .dashboards
+            .get(d)
+            .map(|dash| resolve_dashboard(&profile, dash, opts))
+            .unwrap_or_default()
     });
     let mut values: Vec<Values> = Vec::with_capacity(resolved.len());
-    for (v, done) in resolved {
+    for (v, done) in resolved.into_iter().map(Option::unwrap_or_default) {
         for (job, o) in done {
             if let Some(slot) = outcomes.get_mut(job) {
                 *slot = Some(o);
@@ -280,15 +280,15 @@ pub fn run(profile: Profile, opts: &Options) -> Report {
         .collect();
     let empty = Values::new();
     let results = pool(opts.concurrency, &rest, |&i| {
-        let job = &profile.jobs[i];
+        let job = profile.jobs.get(i)?;
         let vars = job.dashboard.and_then(|d| values.get(d)).unwrap_or(&empty);
         let o = run_job(&profile, job, vars, opts);
         (opts.on_done)(job);
-        o
+        Some(o)
     });
     for (i, o) in rest.into_iter().zip(results) {
         if let Some(slot) = outcomes.get_mut(i) {
-            *slot = Some(o);
+            *slot = o.flatten();
         }
     }
     let outcomes = outcomes
@@ -399,7 +399,7 @@ fn substitute(v: &VarValue, ctx: Context) -> Option<String> {
 }
 
 fn macro_value(name: &str, m: Macros, time: f64) -> Option<String> {
-    let ms = |s: u64| (s * 1000).to_string();
+    let ms = |s: u64| s.saturating_mul(1000).to_string();
     Some(match name {
         "__interval" => duration(m.interval),
         "__interval_ms" => ms(m.interval),

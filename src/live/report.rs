@@ -115,15 +115,34 @@ pub fn render(report: &Report, color: bool) -> String {
             o.detail
         );
     }
-    let diags: Vec<Diagnostic> = order
-        .iter()
-        .filter_map(|&i| diagnostic(&report.profile.jobs[i], &report.outcomes[i]))
-        .collect();
+    // Errors that are not about the query (connection refused, HTTP 401,
+    // ...) usually hit every query alike: show the first of each kind.
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    for &i in &order {
+        let (job, o) = (&report.profile.jobs[i], &report.outcomes[i]);
+        if o.status == Status::Error && !o.rejected {
+            let key = format!("{}: {}", job.backend.name(), o.detail);
+            if let Some((_, n)) = seen.iter_mut().find(|(k, _)| *k == key) {
+                *n += 1;
+                continue;
+            }
+            seen.push((key, 0));
+        }
+        diags.extend(diagnostic(job, o));
+    }
     if !diags.is_empty() {
         out.push('\n');
         for d in &diags {
             out.push_str(&diag::human::render(d, color));
         }
+    }
+    for (key, n) in seen.iter().filter(|(_, n)| *n > 0) {
+        let _ = writeln!(
+            out,
+            "note: {n} more {} failed the same way ({key})",
+            if *n == 1 { "query" } else { "queries" }
+        );
     }
     out.push('\n');
     out.push_str(&table(report));

@@ -81,7 +81,14 @@ fn classic_layout_and_datasources() {
     assert!(d.panels[4].library.is_some());
     // grid groups: the row on the top level, its child in its own group
     let groups: Vec<usize> = d.grid.iter().map(|g| g.group).collect();
-    assert_eq!(groups, vec![0, 1, 0]);
+    assert_eq!(groups.len(), 3);
+    assert_eq!(groups[0], groups[2]);
+    assert_ne!(groups[0], groups[1]);
+    // the row's panels share a section with the row, and so do the
+    // panels that follow it up to the next row
+    assert_eq!(d.panels[1].section, d.panels[0].section);
+    assert_eq!(d.panels[2].section, d.panels[1].section);
+    assert_eq!(d.panels[2].row.as_deref(), Some("Row A"));
     assert!(d.restricted_by(&Policy::default_policy()).is_some());
 }
 
