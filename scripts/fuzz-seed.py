@@ -41,6 +41,29 @@ def main():
                     with open(os.path.join(dirpath, f), "rb") as fh:
                         n += put("alloy", fh.read())
     print(f"fuzz-seed: alloy: {n} new inputs")
+    # YAML rule files and contracts, dashboards, PromQL expressions, templates
+    seeds = {"yaml_rules": (".yaml", ".yml"), "dashboard_json": (".json",)}
+    for target, exts in seeds.items():
+        n = 0
+        for top in ("tests/fixtures", "contracts", "generated"):
+            for dirpath, _, files in os.walk(os.path.join(REPO, top)):
+                for f in sorted(files):
+                    if f.endswith(exts):
+                        with open(os.path.join(dirpath, f), "rb") as fh:
+                            data = fh.read()
+                        if len(data) < 64 * 1024:
+                            n += put(target, data)
+        print(f"fuzz-seed: {target}: {n} new inputs")
+    n = m = 0
+    for dirpath, _, files in os.walk(os.path.join(REPO, "generated", "prometheus")):
+        for f in sorted(files):
+            for line in open(os.path.join(dirpath, f), encoding="utf-8"):
+                line = line.strip()
+                if line.startswith("expr: "):
+                    n += put("promql", line[6:].encode())
+                if line.startswith(("summary: ", "description: ")) and "{{" in line:
+                    m += put("gotemplate", line.split(": ", 1)[1].encode())
+    print(f"fuzz-seed: promql: {n} new inputs; gotemplate: {m} new inputs")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,26 @@
+//! Fuzz dashboard loading: the span-keeping JSON parser, dashboard model,
+//! variable interpolation, every dashboard rule.
+#![no_main]
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use o11ylint::engine;
+use o11ylint::policy::Policy;
+
+fn policy() -> &'static Policy {
+    static POLICY: OnceLock<Policy> = OnceLock::new();
+    POLICY.get_or_init(Policy::default_policy)
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    let out = engine::lint_buffer(src.to_string(), "dashboards/d.json", Path::new("/nonexistent-fuzz-root"), policy());
+    for d in &out.diagnostics {
+        let s = &d.primary.span;
+        assert!(s.start <= s.end && s.end <= src.len(), "{s:?} outside {} bytes", src.len());
+    }
+});
