@@ -301,3 +301,35 @@ fn the_runbook_convention_names_every_openbao_runbook() {
         Some("audit-device-failed")
     );
 }
+
+#[test]
+fn raw_metric_is_replaced_only_where_the_policy_maps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    write(
+        dir.path(),
+        "o11ylint.yaml",
+        "version: 1\nsource_prefix:\n  replacements:\n    core_unsealed: \"openbao:core_unsealed:max\"\n",
+    );
+    let before = "groups:\n  - name: g\n    rules:\n      # sealed nodes\n      - record: cluster:sealed:count\n        expr: count(vault_core_unsealed == 0)  # keep\n      - record: cluster:active:max\n        expr: max(vault_core_active)\n";
+    write(dir.path(), "rules/r.yaml", before);
+    let r = o11ylint(dir.path(), &["check", "--fix", "--format", "concise"], None);
+    let after = std::fs::read_to_string(dir.path().join("rules/r.yaml")).unwrap();
+    assert_eq!(
+        after,
+        before.replace(
+            "count(vault_core_unsealed == 0)",
+            "count(openbao:core_unsealed:max == 0)"
+        ),
+        "{}",
+        r.stderr
+    );
+    // the unmapped raw metric is still reported, not rewritten
+    assert!(
+        r.stdout
+            .contains("raw source-prefixed metric `vault_core_active`"),
+        "{}",
+        r.stdout
+    );
+    assert!(after.contains("max(vault_core_active)"));
+}

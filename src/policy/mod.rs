@@ -116,6 +116,8 @@ pub struct SourcePrefix {
     pub default: String,
     pub label: String,
     pub recording_namespace: String,
+    /// `check --fix`: metric (without prefix) -> recording rule standing in for it.
+    pub replacements: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

@@ -89,15 +89,29 @@ impl Rule for SourcePrefix {
                 }
                 if !in_layer {
                     let stripped = &m.name[prefix.len() + 1..];
-                    cx.report(
+                    let replacement = policy.source_prefix.replacements.get(stripped).cloned();
+                    let d = cx.report(
                         &META,
-                        span,
-                        format!("raw source-prefixed metric `{}` used outside the recording-rule layer", m.name),
-                    )
-                    .label("raw metric")
-                    .help(format!(
-                        "read the normalised series instead, e.g. `{ns}{stripped}:<aggregation>`, produced by a recording rule for each source prefix"
-                    ));
+                        span.clone(),
+                        format!(
+                            "raw source-prefixed metric `{}` used outside the recording-rule layer",
+                            m.name
+                        ),
+                    );
+                    d.label("raw metric");
+                    match replacement {
+                        Some(r) => {
+                            d.help(format!(
+                                "use `{r}` (the policy's replacement for `{stripped}`)"
+                            ));
+                            d.fix(span, r);
+                        }
+                        None => {
+                            d.help(format!(
+                                "read the normalised series instead, e.g. `{ns}{stripped}:<aggregation>`, produced by a recording rule for each source prefix"
+                            ));
+                        }
+                    }
                 }
             }
             for mu in &a.facts.matchers {
