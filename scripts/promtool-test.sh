@@ -23,7 +23,7 @@ cd "$root"
 
 promtool="${PROMTOOL:-promtool}"
 if ! command -v "$promtool" >/dev/null 2>&1; then
-  echo "promtool-test: promtool not found (install the Debian package 'prometheus' or set PROMTOOL)" >&2
+  echo "promtool-test: promtool not found (Debian package 'prometheus', or set PROMTOOL)" >&2
   exit 2
 fi
 if ! python3 -c 'import yaml' >/dev/null 2>&1; then
@@ -240,5 +240,6 @@ if [ "$coverage_rc" -ne 0 ] || [ "${#failed[@]}" -ne 0 ]; then
   done
   exit 1
 fi
-echo "promtool-test: OK: ${alert_count} Prometheus alerts covered (${alert_split}), each firing and silent;"
+echo "promtool-test: OK: ${alert_count} Prometheus alerts covered (${alert_split}),"
+echo "  each with a firing case and a silent case past its 'for';"
 echo "  ${#tests[@]} test files passed for both source prefixes (vault_, openbao_)."
