@@ -16,7 +16,10 @@ fn policy() -> &'static Policy {
 }
 
 fn in_bounds(src: &str, span: &std::ops::Range<usize>) {
-    assert!(span.start <= span.end && span.end <= src.len(), "span {span:?} of {src:?}");
+    assert!(
+        span.start <= span.end && span.end <= src.len(),
+        "span {span:?} of {src:?}"
+    );
     assert!(src.is_char_boundary(span.start) && src.is_char_boundary(span.end));
 }
 

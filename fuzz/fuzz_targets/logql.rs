@@ -16,7 +16,10 @@ fn policy() -> &'static Policy {
 }
 
 fn in_bounds(src: &str, span: &std::ops::Range<usize>) {
-    assert!(span.start <= span.end && span.end <= src.len(), "span {span:?} of {src:?}");
+    assert!(
+        span.start <= span.end && span.end <= src.len(),
+        "span {span:?} of {src:?}"
+    );
     assert!(src.is_char_boundary(span.start) && src.is_char_boundary(span.end));
 }
 
@@ -41,7 +44,12 @@ fuzz_target!(|data: &[u8]| {
             for (_, span) in e.range_windows() {
                 in_bounds(src, &span);
             }
-            let _ = (e.groupings(), e.functions(), e.unwraps(), e.binary_operands());
+            let _ = (
+                e.groupings(),
+                e.functions(),
+                e.unwraps(),
+                e.binary_operands(),
+            );
             let _ = (e.is_metric(), e.has_comparison());
             let _ = streams::expr_classes(policy(), &e);
         }
