@@ -116,6 +116,13 @@ pub fn analyze(query: &str) -> Result<Analysis, PromError> {
             return Err(PromError { message, span });
         }
     };
+    if let Some(span) = out_of_range_duration(query, &tokens) {
+        return Err(PromError {
+            message: "duration out of range: a duration must fit in 292 years (Prometheus' limit)"
+                .into(),
+            span,
+        });
+    }
     let expr = match promql_parser::parser::parse(query) {
         Ok(e) => e,
         Err(message) => {
@@ -152,6 +159,40 @@ fn lex(query: &str) -> Result<Vec<Tok>, String> {
         });
     }
     Ok(out)
+}
+
+/// Largest duration Prometheus accepts, in seconds (Go's `time.Duration`).
+const MAX_DURATION_SECS: f64 = 9_223_372_036.0;
+
+/// A plain number used as a duration (`x[1e400]`, `x offset -1e400`,
+/// `y[5m:1e400]`) that does not fit in a duration. promql-parser 0.11 panics
+/// on these (`Duration::from_secs_f64`), so they are refused first.
+fn out_of_range_duration(q: &str, tokens: &[Tok]) -> Option<Span> {
+    for (i, t) in tokens.iter().enumerate() {
+        if t.id != token::T_NUMBER {
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|p| tokens[p].id);
+        let prev2 = i.checked_sub(2).map(|p| tokens[p].id);
+        let as_duration = matches!(
+            prev,
+            Some(token::T_LEFT_BRACKET | token::T_COLON | token::T_OFFSET)
+        ) || (prev == Some(token::T_SUB) && prev2 == Some(token::T_OFFSET));
+        if !as_duration {
+            continue;
+        }
+        let text = tok_text(q, t);
+        let value = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+            Some(hex) => i64::from_str_radix(hex, 16)
+                .map(|v| v as f64)
+                .unwrap_or(f64::INFINITY),
+            None => text.parse::<f64>().unwrap_or(f64::INFINITY),
+        };
+        if !value.is_finite() || value.abs() > MAX_DURATION_SECS {
+            return Some(t.start..t.end);
+        }
+    }
+    None
 }
 
 // ---------------------------------------------------------------- errors
@@ -952,6 +993,26 @@ mod tests {
         let e = err("1 +");
         assert_eq!(e.span, 2..3);
         assert!(e.message.contains("operand"));
+    }
+
+    #[test]
+    fn huge_numeric_durations_are_errors_not_panics() {
+        // found by `cargo fuzz run promql`: promql-parser panics on these
+        for (q, at) in [
+            ("x[8888888888888888888888888888]", 2..30),
+            ("x[1e400]", 2..7),
+            ("x offset 1e400", 9..14),
+            ("x offset -1e400", 10..15),
+            ("x[5m:1e400]", 5..10),
+            ("rate(x[5m])[1e400:1m]", 12..17),
+            ("up:e<umAAAs<un--88[88888888888888888888888888888888888888888888888888888]u<umA< 0-0", 19..72),
+        ] {
+            let e = err(q);
+            assert_eq!(e.span, at, "{q}");
+            assert!(e.message.contains("out of range"), "{q}: {}", e.message);
+        }
+        assert!(analyze("x[1e9]").is_ok());
+        assert!(analyze("x offset 300").is_ok());
     }
 
     #[test]
