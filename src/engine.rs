@@ -119,25 +119,15 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
             Walked::Error(p, why) => {
                 let rel = rel_of(&root_abs, p);
                 let file = SourceFile::new(rel.clone(), p.clone(), String::new());
-                let mut r = FileResult {
-                    note: format!("skipped {rel}: {why}"),
-                    ..Default::default()
-                };
-                if policy.rule_enabled(
-                    meta::unreadable_file::META.code,
-                    meta::unreadable_file::META.name,
+                let message = format!("cannot lint `{rel}`: {why}");
+                unreadable(
+                    policy,
                     &rel,
-                ) {
-                    r.diagnostics.push(engine_diag(
-                        &meta::unreadable_file::META,
-                        policy,
-                        &rel,
-                        &file,
-                        Span::empty(0),
-                        format!("cannot lint `{rel}`: {why}"),
-                    ));
-                }
-                r
+                    &file,
+                    Span::empty(0),
+                    message,
+                    format!("skipped {rel}: {why}"),
+                )
             }
         }
     };
@@ -296,6 +286,27 @@ fn engine_diag(
     rules::new_diagnostic(m, severity, file, span, message)
 }
 
+/// A file that cannot be linted: one `unreadable-file` finding (if enabled).
+fn unreadable(
+    policy: &Policy,
+    rel: &str,
+    file: &FileRef,
+    span: Span,
+    message: String,
+    note: String,
+) -> FileResult {
+    let m = &meta::unreadable_file::META;
+    let mut r = FileResult {
+        note,
+        ..Default::default()
+    };
+    if policy.rule_enabled(m.code, m.name, rel) {
+        r.diagnostics
+            .push(engine_diag(m, policy, rel, file, span, message));
+    }
+    r
+}
+
 /// Read and lint one file from disk.
 pub fn lint_path(path: &Path, root: &Path, policy: &Policy, max_bytes: u64) -> FileResult {
     let rel = rel_of(root, path);
@@ -330,25 +341,14 @@ pub fn lint_path(path: &Path, root: &Path, policy: &Policy, max_bytes: u64) -> F
                 }
             };
             let file = SourceFile::new(rel.clone(), path.to_path_buf(), text);
-            let mut r = FileResult {
-                note: format!("skipped {rel}: unreadable"),
-                ..Default::default()
-            };
-            if policy.rule_enabled(
-                meta::unreadable_file::META.code,
-                meta::unreadable_file::META.name,
+            unreadable(
+                policy,
                 &rel,
-            ) {
-                r.diagnostics.push(engine_diag(
-                    &meta::unreadable_file::META,
-                    policy,
-                    &rel,
-                    &file,
-                    span,
-                    message,
-                ));
-            }
-            r
+                &file,
+                span,
+                message,
+                format!("skipped {rel}: unreadable"),
+            )
         }
     }
 }

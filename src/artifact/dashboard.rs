@@ -150,11 +150,8 @@ pub fn plugin_lang(plugin: &str) -> Option<Lang> {
     }
 }
 
-#[derive(Debug)]
-pub enum Parsed {
-    Prom(Result<promql::Analysis, promql::PromError>),
-    Loki(Result<logql::Expr, logql::ParseError>),
-}
+/// A parsed query: the same type rule files and contracts use.
+pub use crate::artifact::rules::Parsed;
 
 /// A query string: where it is, its interpolation and its parse.
 #[derive(Debug)]

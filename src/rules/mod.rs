@@ -308,10 +308,21 @@ mod tests {
             assert!(codes.insert(m.code), "duplicate code {}", m.code);
             assert!(names.insert(m.name), "duplicate name {}", m.name);
             assert!(m.code.len() == 5 && m.code.starts_with("OL"), "{}", m.code);
-            assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", m.name);
-            assert!(m.doc.starts_with(&format!("# {} ({})", m.name, m.code)), "page title of {}", m.name);
+            assert!(
+                m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                m.name
+            );
+            assert!(
+                m.doc.starts_with(&format!("# {} ({})", m.name, m.code)),
+                "page title of {}",
+                m.name
+            );
             assert_eq!(find(m.name).map(|f| f.meta().code), Some(m.code));
-            assert_eq!(find(&m.code.to_lowercase()).map(|f| f.meta().name), Some(m.name));
+            assert_eq!(
+                find(&m.code.to_lowercase()).map(|f| f.meta().name),
+                Some(m.name)
+            );
         }
     }
 }

@@ -3,12 +3,9 @@
 
 use crate::artifact::dashboard::{Dashboard, Lang, Parsed, Query};
 use crate::rules::dashboards::{queries, via_variable, Owner, RefDisplay};
+use crate::rules::labels::forbidden_label::check_query;
+use crate::rules::syntax::logql_syntax::strip_position;
 use crate::rules::{Ctx, RuleMeta};
-use crate::syntax::logql::GroupingKind;
-
-const HELP_GROUPING: &str =
-    "aggregate it away (group by low-cardinality labels such as `cluster` or \
-     `instance`) and filter on it with a matcher instead";
 
 /// The label of a syntax error: where, and through which variable.
 fn error_label(q: &Query, r: &std::ops::Range<usize>) -> String {
@@ -86,84 +83,15 @@ pub fn logql_syntax(cx: &mut Ctx<'_>, d: &Dashboard, meta: &'static RuleMeta) {
     }
 }
 
-/// The LogQL parser's messages end in a query-relative ` at L:C`.
-fn strip_position(message: &str) -> &str {
-    match message.rfind(" at ") {
-        Some(i)
-            if message[i + 4..]
-                .split(':')
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())) =>
-        {
-            &message[..i]
-        }
-        _ => message,
-    }
-}
-
 /// `forbidden-label`: groupings and matching (`by`, `on`, `group_left`,
 /// `label_replace` targets), Loki stream selectors, legend templates, and
 /// variables that enumerate a forbidden label.
 pub fn forbidden_label(cx: &mut Ctx<'_>, d: &Dashboard, meta: &'static RuleMeta) {
     let text = cx.file.text.clone();
     for (_, q) in queries(d) {
-        match &q.parsed {
-            Parsed::Prom(Ok(a)) => {
-                for l in &a.facts.labels {
-                    if l.role.keeps() && cx.policy.is_forbidden_label(&l.name) {
-                        let via = via_variable(q, &l.span);
-                        cx.report(
-                            meta,
-                            q.span(&text, l.span.clone()),
-                            format!(
-                                "label `{}`{via} is forbidden by policy and must not be kept as a dimension",
-                                l.name
-                            ),
-                        )
-                        .label(l.role.describe())
-                        .help(HELP_GROUPING);
-                    }
-                }
-            }
-            Parsed::Loki(Ok(e)) => {
-                for sel in e.selectors() {
-                    for m in &sel.matchers {
-                        if cx.policy.is_forbidden_label(&m.name.name) {
-                            cx.report(
-                                meta,
-                                q.span(&text, m.name.span.clone()),
-                                format!(
-                                    "stream selector uses forbidden label `{}`: it must not be a Loki stream label",
-                                    m.name.name
-                                ),
-                            )
-                            .label("stream label")
-                            .help("keep the value in the log line and filter after a parser stage: `| json | field=\"...\"`");
-                        }
-                    }
-                }
-                for g in e.groupings() {
-                    if matches!(g.kind, GroupingKind::Without | GroupingKind::Ignoring) {
-                        continue;
-                    }
-                    for l in &g.labels {
-                        if cx.policy.is_forbidden_label(&l.name) {
-                            let via = via_variable(q, &l.span);
-                            cx.report(
-                                meta,
-                                q.span(&text, l.span.clone()),
-                                format!(
-                                    "label `{}`{via} is forbidden by policy and must not be kept as a dimension",
-                                    l.name
-                                ),
-                            )
-                            .label("grouping")
-                            .help(HELP_GROUPING);
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
+        check_query(cx, &q.parsed, &|text, r| q.span(text, r), &|r| {
+            via_variable(q, r)
+        });
     }
     // Legend templates name the labels the panel shows.
     for (p, t) in d.targets() {

@@ -6,6 +6,7 @@ use super::forbidden_label::{check_query, template_refs, META};
 use crate::artifact::contract::{label_values_label, ContractArtifact};
 use crate::artifact::Scalar;
 use crate::contracts::Kind;
+use crate::rules::dashboards::queries::legend_labels;
 use crate::rules::Ctx;
 use crate::syntax::yaml::Node;
 
@@ -15,7 +16,9 @@ fn seq<'a>(n: &'a Node, key: &str) -> &'a [Node] {
 
 pub fn check(cx: &mut Ctx<'_>, c: &ContractArtifact) {
     for e in &c.exprs {
-        check_query(cx, &e.parsed, &|text, r| e.span(text, r));
+        check_query(cx, &e.parsed, &|text, r| e.span(text, r), &|_| {
+            String::new()
+        });
     }
     let root = &c.doc.root;
     match c.kind() {
@@ -55,9 +58,9 @@ pub fn check(cx: &mut Ctx<'_>, c: &ContractArtifact) {
                     let Some(legend) = t.get("legend").and_then(Scalar::from_node) else {
                         continue;
                     };
-                    for (name, at) in legend_labels(&legend.value) {
+                    for (name, r) in legend_labels(&legend.value) {
                         if cx.policy.is_forbidden_label(&name) {
-                            let span = legend.sub_span(&cx.file.text, at..at + name.len());
+                            let span = legend.sub_span(&cx.file.text, r);
                             cx.report(&META, span, format!("legend shows forbidden label `{name}`"))
                                 .label("legend")
                                 .help("a legend can only show a label the query keeps; group by low-cardinality labels");
@@ -81,24 +84,4 @@ pub fn check(cx: &mut Ctx<'_>, c: &ContractArtifact) {
         }
         _ => {}
     }
-}
-
-/// `{{label}}` names in a Grafana legend, with byte offsets.
-pub fn legend_labels(s: &str) -> Vec<(String, usize)> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while let Some(open) = s[pos..].find("{{") {
-        let start = pos + open + 2;
-        let Some(close) = s[start..].find("}}") else {
-            break;
-        };
-        let inner = &s[start..start + close];
-        let lead = inner.len() - inner.trim_start().len();
-        let name = inner.trim();
-        if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            out.push((name.to_string(), start + lead));
-        }
-        pos = start + close + 2;
-    }
-    out
 }

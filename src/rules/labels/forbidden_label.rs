@@ -80,7 +80,12 @@ fn check_rule(cx: &mut Ctx<'_>, rule: &RuleDef) {
     }
     let Some(expr) = &rule.expr else { return };
     let scalar = &expr.scalar;
-    check_query(cx, &expr.parsed, &|text, r| scalar.sub_span(text, r));
+    check_query(
+        cx,
+        &expr.parsed,
+        &|text, r| scalar.sub_span(text, r),
+        &|_| String::new(),
+    );
 }
 
 /// `$labels.X` (and `.Labels.X`, `index $labels "X"`) of a forbidden label in
@@ -109,19 +114,18 @@ pub fn check_query(
     cx: &mut Ctx<'_>,
     parsed: &Parsed,
     span_of: &dyn Fn(&str, Range<usize>) -> Span,
+    via: &dyn Fn(&Range<usize>) -> String,
 ) {
     match parsed {
         Parsed::Prom(Ok(a)) => {
             for l in &a.facts.labels {
                 if l.role.keeps() && cx.policy.is_forbidden_label(&l.name) {
                     let sp = span_of(&cx.file.text, l.span.clone());
+                    let note = via(&l.span);
                     cx.report(
                         &META,
                         sp,
-                        format!(
-                            "label `{}` is forbidden by policy and must not be kept as a dimension",
-                            l.name
-                        ),
+                        format!("label `{}`{note} is forbidden by policy and must not be kept as a dimension", l.name),
                     )
                     .label(l.role.describe())
                     .help(HELP_GROUPING);
@@ -150,7 +154,12 @@ pub fn check_query(
                 for l in &g.labels {
                     if cx.policy.is_forbidden_label(&l.name) {
                         let sp = span_of(&cx.file.text, l.span.clone());
-                        cx.report(&META, sp, format!("label `{}` is forbidden by policy and must not be kept as a dimension", l.name))
+                        let note = via(&l.span);
+                        cx.report(
+                            &META,
+                            sp,
+                            format!("label `{}`{note} is forbidden by policy and must not be kept as a dimension", l.name),
+                        )
                             .label("grouping")
                             .help(HELP_GROUPING);
                     }

@@ -56,7 +56,7 @@ fn report(cx: &mut Ctx<'_>, span: crate::source::Span, message: &str) {
 
 /// The parser's messages may end in a query-relative ` at L:C`; the
 /// diagnostic's own position is file-relative, so drop it.
-fn strip_position(message: &str) -> &str {
+pub fn strip_position(message: &str) -> &str {
     match message.rfind(" at ") {
         Some(i)
             if message[i + 4..]
