@@ -304,3 +304,59 @@ fn stdin_garbage_never_panics() {
         );
     }
 }
+
+/// Found by `cargo fuzz`: extreme numbers must give findings, not overflow
+/// panics (dashboard grid arithmetic, PromQL durations).
+#[test]
+fn extreme_numbers_never_panic() {
+    let max = i64::MAX;
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "d.json",
+            format!(
+                r#"{{"uid": "u", "title": "t", "schemaVersion": 39, "panels": [
+                {{"id": 1, "type": "stat", "title": "a", "gridPos": {{"x": {max}, "y": {max}, "w": {max}, "h": {max}}}}},
+                {{"id": 2, "type": "stat", "title": "b", "gridPos": {{"x": {max}, "y": {max}, "w": {max}, "h": 1}}}}]}}"#
+            ),
+        ),
+        (
+            "contracts/dashboards/u.yaml",
+            "apiVersion: o11ylint.dev/v1\nkind: DashboardContract\nuid: u\ntitle: t\nfolder: OpenBao\npanels:\n  - {title: a, type: stat, gridPos: {x: 4294967295, y: 4294967295, w: 4294967295, h: 4294967295}}\n  - {title: b, type: stat, gridPos: {x: 4294967295, y: 4294967295, w: 4294967295, h: 1}}\n".to_string(),
+        ),
+        (
+            "rules.yaml",
+            "groups:\n  - name: g\n    rules:\n      - record: a:b:c\n        expr: x[8888888888888888888888888888] offset 1e400\n".to_string(),
+        ),
+    ];
+    for (name, text) in cases {
+        let mut child = Command::new(bin())
+            .args([
+                "check",
+                "--stdin",
+                "--stdin-filename",
+                name,
+                "--format",
+                "json",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        let d = diagnostics(&o);
+        assert!(
+            d.iter().all(|x| x["code"] != "OL004"),
+            "{name}: internal error {d:#?}"
+        );
+        assert!(!d.is_empty(), "{name}: expected findings");
+    }
+}

@@ -128,22 +128,24 @@ impl Rule for DashboardContract {
                 .and_then(|n| n.get("gridPos"))
                 .map(|n| n.span.clone())
                 .unwrap_or(Span::empty(root.span.start));
-            if g.x + g.w > 24 {
+            if g.x.saturating_add(g.w) > 24 {
                 cx.report(
                     &META,
                     span.clone(),
                     format!(
                         "panel `{}` ends at column {}, past the 24-column grid",
                         p.title,
-                        g.x + g.w
+                        g.x.saturating_add(g.w)
                     ),
                 )
                 .label("gridPos")
                 .help("keep x + w <= 24");
             }
             for (j, o) in &placed {
-                let overlap =
-                    g.x < o.x + o.w && o.x < g.x + g.w && g.y < o.y + o.h && o.y < g.y + g.h;
+                let overlap = g.x < o.x.saturating_add(o.w)
+                    && o.x < g.x.saturating_add(g.w)
+                    && g.y < o.y.saturating_add(o.h)
+                    && o.y < g.y.saturating_add(g.h);
                 if overlap {
                     let other = &d.panels[*j].title;
                     let other_span = panels(root)

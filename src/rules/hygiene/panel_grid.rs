@@ -31,7 +31,7 @@ fn field(g: &GridItem, i: usize) -> Span {
 /// panel's rows are stacked by Grafana in the order of their `y`, which is
 /// how generated dashboards are often laid out on purpose.)
 fn collide(a: &GridItem, b: &GridItem) -> bool {
-    a.y == b.y && a.x < b.x + b.w && b.x < a.x + a.w
+    a.y == b.y && a.x < b.x.saturating_add(b.w) && b.x < a.x.saturating_add(a.w)
 }
 
 fn is_row(d: &crate::artifact::dashboard::Dashboard, g: &GridItem) -> bool {
@@ -74,14 +74,14 @@ impl Rule for PanelGrid {
                     at,
                     format!("{} has a negative position (x={}, y={})", name(g), g.x, g.y),
                 ))
-            } else if g.x + g.w > COLUMNS {
+            } else if g.x.saturating_add(g.w) > COLUMNS {
                 let at = if g.w > COLUMNS { 2 } else { 0 };
                 Some((
                     at,
                     format!(
                         "{} ends at column {} (x={}, w={}), past column {COLUMNS}",
                         name(g),
-                        g.x + g.w,
+                        g.x.saturating_add(g.w),
                         g.x,
                         g.w
                     ),
