@@ -30,6 +30,11 @@ pub struct Options {
     /// for these repository-relative paths. Repository-wide diagnostics are
     /// always kept: any change can cause them.
     pub report_only: Option<std::collections::BTreeSet<String>>,
+    /// Release each file's text after its first phase: positions are cached
+    /// in the findings, and the human view pre-rendered when `prerender`
+    /// (its colour choice) is set. Keeps memory flat on large trees.
+    pub detach: bool,
+    pub prerender: Option<bool>,
 }
 
 impl Options {
@@ -51,6 +56,8 @@ impl Options {
             respect_ignore: true,
             whole_repo,
             report_only: None,
+            detach: false,
+            prerender: None,
         }
     }
 }
@@ -109,9 +116,15 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
         .collect();
     let job = |w: &Walked| -> FileResult {
         match w {
-            Walked::File(p) => guarded(p, &root_abs, policy, || {
-                lint_path(p, &root_abs, policy, opts.max_file_bytes)
-            }),
+            Walked::File(p) => {
+                let mut r = guarded(p, &root_abs, policy, || {
+                    lint_path(p, &root_abs, policy, opts.max_file_bytes)
+                });
+                if opts.detach {
+                    detach(&mut r.diagnostics, opts.prerender);
+                }
+                r
+            }
             Walked::Skipped(p, why) => FileResult {
                 note: format!("skipped {}: {why}", rel_of(&root_abs, p)),
                 ..Default::default()
@@ -286,6 +299,24 @@ fn engine_diag(
     rules::new_diagnostic(m, severity, file, span, message)
 }
 
+/// Let findings outlive their file's text: cache positions, pre-render the
+/// human view if asked, and point them at a text-less copy of the file.
+fn detach(diags: &mut [Diagnostic], prerender: Option<bool>) {
+    let mut copies: Vec<(FileRef, FileRef)> = Vec::new();
+    for d in diags.iter_mut() {
+        let f = d.primary.file.clone();
+        let copy = match copies.iter().find(|(o, _)| std::sync::Arc::ptr_eq(o, &f)) {
+            Some((_, c)) => c.clone(),
+            None => {
+                let c = SourceFile::new(f.display.clone(), f.path.clone(), String::new());
+                copies.push((f.clone(), c.clone()));
+                c
+            }
+        };
+        d.detach(&f, &copy, prerender);
+    }
+}
+
 /// A file that cannot be linted: one `unreadable-file` finding (if enabled).
 fn unreadable(
     policy: &Policy,
@@ -411,6 +442,14 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
         ),
         a => format!("checked {rel}: {}", a.kind_name()),
     };
+    // Suppressions need the YAML tree; the rules only need the model. Free
+    // the tree before the rules run (a 10,000-rule file's tree is large).
+    let mut sups = if docs.is_empty() {
+        Vec::new()
+    } else {
+        suppress::parse_yaml(&file.text, &docs)
+    };
+    drop(docs);
     let mut cx = Ctx::new(file, rel, root, policy);
     cx.diags = load_diags;
     if result.checked {
@@ -425,11 +464,6 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
     result
         .facts
         .merge(rules::facts::collect(&artifact, file, policy));
-    let mut sups = if docs.is_empty() {
-        Vec::new()
-    } else {
-        suppress::parse_yaml(&file.text, &docs)
-    };
     apply_suppressions(&mut diags, &mut sups);
     if let Artifact::Dashboard(d) = &artifact {
         let f = crate::policy::json_suppress::apply_file(&mut diags, d, file, policy);

@@ -279,10 +279,7 @@ mod tests {
             at: Position { line: 1, column: 1 },
             edits: edits
                 .iter()
-                .map(|&(s, e, r)| Edit {
-                    span: Span::new(s, e),
-                    replacement: r.into(),
-                })
+                .map(|&(s, e, r)| Edit::new(Span::new(s, e), r))
                 .collect(),
         }
     }

@@ -601,10 +601,10 @@ pub fn suppress_edit(text: &str, offset: usize, rule: &str) -> Option<Edit> {
     let line = text[start..].split('\n').next().unwrap_or("");
     let indent: String = line.chars().take_while(|c| *c == ' ').collect();
     let newline = if line.ends_with('\r') { "\r\n" } else { "\n" };
-    Some(Edit {
-        span: Span::empty(start),
-        replacement: format!("{indent}# o11ylint: disable={rule} -- {REASON_PLACEHOLDER}{newline}"),
-    })
+    Some(Edit::new(
+        Span::empty(start),
+        format!("{indent}# o11ylint: disable={rule} -- {REASON_PLACEHOLDER}{newline}"),
+    ))
 }
 
 /// The line of the key whose scalar value contains `offset` and starts on

@@ -33,6 +33,7 @@ pub fn print_policy_errors(errors: &[PolicyError], color: bool) {
             related: Vec::new(),
             fix: Vec::new(),
             suppressed: None,
+            rendered: None,
         };
         if e.text.is_empty() {
             eprintln!("error: {}: {}", e.file, e.message);
@@ -136,6 +137,12 @@ pub fn lint(args: &CheckArgs, root: &Path, policy: &Policy) -> Result<Outcome, i
         opts.threads = args.threads;
         opts.max_file_bytes = args.max_file_size;
         opts.respect_ignore = !args.no_ignore;
+        // Release each file's text once its findings are rendered (fixes
+        // still need the text, so not with --fix/--diff).
+        opts.detach = !(args.fix || args.diff);
+        if args.format == Format::Human || args.output.is_some() {
+            opts.prerender = Some(use_color(args.color, std::io::stdout().is_terminal()));
+        }
         if let Some(git_ref) = &args.changed_since {
             match super::changed::changed_files(root, git_ref) {
                 Ok(set) => {

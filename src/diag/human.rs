@@ -78,6 +78,9 @@ fn clamp(f: &FileRef, r: Range<usize>) -> Range<usize> {
 
 /// Render one diagnostic to a string (ANSI colours when `color`).
 pub fn render(d: &Diagnostic, color: bool) -> String {
+    if let Some(r) = &d.rendered {
+        return r.clone();
+    }
     let mut files: Vec<&FileRef> = vec![&d.primary.file];
     let id_of = |f: &FileRef, files: &mut Vec<&FileRef>| -> usize {
         files

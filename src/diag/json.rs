@@ -80,9 +80,9 @@ pub fn to_value(diags: &[Diagnostic], summary: &Summary) -> serde_json::Value {
                 .fix
                 .iter()
                 .map(|e| Fix {
-                    range: Range {
-                        start: d.primary.file.position(e.span.start),
-                        end: d.primary.file.position(e.span.end),
+                    range: {
+                        let (start, end) = e.positions(&d.primary.file);
+                        Range { start, end }
                     },
                     replacement: e.replacement.clone(),
                 })

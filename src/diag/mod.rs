@@ -55,6 +55,8 @@ pub struct Label {
     pub file: FileRef,
     pub span: Span,
     pub message: String,
+    /// Positions cached by [`Diagnostic::detach`] once the text is released.
+    pub pos: Option<(Position, Position)>,
 }
 
 impl Label {
@@ -63,13 +65,16 @@ impl Label {
             file: file.clone(),
             span,
             message: message.into(),
+            pos: None,
         }
     }
     pub fn start(&self) -> Position {
-        self.file.position(self.span.start)
+        self.pos
+            .map_or_else(|| self.file.position(self.span.start), |p| p.0)
     }
     pub fn end(&self) -> Position {
-        self.file.position(self.span.end)
+        self.pos
+            .map_or_else(|| self.file.position(self.span.end), |p| p.1)
     }
 }
 
@@ -78,6 +83,23 @@ impl Label {
 pub struct Edit {
     pub span: Span,
     pub replacement: String,
+    /// Positions cached by [`Diagnostic::detach`] once the text is released.
+    pub pos: Option<(Position, Position)>,
+}
+
+impl Edit {
+    pub fn new(span: Span, replacement: impl Into<String>) -> Edit {
+        Edit {
+            span,
+            replacement: replacement.into(),
+            pos: None,
+        }
+    }
+    /// Start and end position of the replaced range in `file`.
+    pub fn positions(&self, file: &FileRef) -> (Position, Position) {
+        self.pos
+            .unwrap_or_else(|| (file.position(self.span.start), file.position(self.span.end)))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -92,9 +114,31 @@ pub struct Diagnostic {
     pub fix: Vec<Edit>,
     /// Set when an inline or policy suppression matched (kept for SARIF).
     pub suppressed: Option<String>,
+    /// The human view, rendered before the source text was released.
+    pub rendered: Option<String>,
 }
 
 impl Diagnostic {
+    /// Cache every position, render the human view if it will be printed
+    /// (`color` is its colour choice), and point the labels of `file` at
+    /// `detached` (the same file without its text), so the text can be freed
+    /// while the run goes on.
+    pub fn detach(&mut self, file: &FileRef, detached: &FileRef, color: Option<bool>) {
+        if let Some(c) = color {
+            self.rendered = Some(human::render(self, c));
+        }
+        let src = self.primary.file.clone();
+        for e in &mut self.fix {
+            e.pos = Some(e.positions(&src));
+        }
+        for l in std::iter::once(&mut self.primary).chain(self.related.iter_mut()) {
+            l.pos = Some((l.start(), l.end()));
+            if std::sync::Arc::ptr_eq(&l.file, file) {
+                l.file = detached.clone();
+            }
+        }
+    }
+
     pub fn file(&self) -> &str {
         &self.primary.file.display
     }

@@ -22,7 +22,7 @@ use serde_json::{json, Map, Value};
 
 use super::{rule_page_url, Diagnostic, Label, Severity, REPOSITORY_URL};
 use crate::rules::{self, RuleMeta};
-use crate::source::{FileRef, Span};
+use crate::source::{FileRef, Position};
 
 pub const SARIF_VERSION: &str = "2.1.0";
 pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -101,8 +101,7 @@ fn artifact_location(file: &FileRef) -> Value {
     }
 }
 
-fn region(file: &FileRef, span: &Span) -> Value {
-    let (s, e) = (file.position(span.start), file.position(span.end));
+fn region((s, e): (Position, Position)) -> Value {
     json!({
         "startLine": s.line,
         "startColumn": s.column,
@@ -115,7 +114,7 @@ fn location(l: &Label) -> Value {
     json!({
         "physicalLocation": {
             "artifactLocation": artifact_location(&l.file),
-            "region": region(&l.file, &l.span),
+            "region": region((l.start(), l.end())),
         }
     })
 }
@@ -165,7 +164,7 @@ fn result(d: &Diagnostic, index: Option<usize>) -> Value {
             .iter()
             .map(|e| {
                 json!({
-                    "deletedRegion": region(file, &e.span),
+                    "deletedRegion": region(e.positions(file)),
                     "insertedContent": {"text": e.replacement},
                 })
             })

@@ -73,6 +73,7 @@ pub fn diagnostic(job: &Job, o: &Outcome) -> Option<Diagnostic> {
         related: Vec::new(),
         fix: Vec::new(),
         suppressed: None,
+        rendered: None,
     })
 }
 

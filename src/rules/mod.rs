@@ -178,6 +178,7 @@ pub fn new_diagnostic(
         related: Vec::new(),
         fix: Vec::new(),
         suppressed: None,
+        rendered: None,
     }
 }
 
@@ -195,10 +196,7 @@ impl Diagnostic {
         self
     }
     pub fn fix(&mut self, span: Span, replacement: impl Into<String>) -> &mut Self {
-        self.fix.push(Edit {
-            span,
-            replacement: replacement.into(),
-        });
+        self.fix.push(Edit::new(span, replacement));
         self
     }
 }

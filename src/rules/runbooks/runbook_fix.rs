@@ -138,10 +138,10 @@ fn insertion(text: &str, rule: &RuleModel, key: &str, value: &str) -> Option<Edi
             return None;
         }
         let at = line_end(text, v.span.end.max(k.span.end));
-        return Some(Edit {
-            span: Span::empty(at),
-            replacement: format!("{newline}{}{entry}", " ".repeat(indent)),
-        });
+        return Some(Edit::new(
+            Span::empty(at),
+            format!("{newline}{}{entry}", " ".repeat(indent)),
+        ));
     }
     let indent = key_indent(text, rule.span.start)?;
     // an `annotations` key without entries: leave it to the author
@@ -162,14 +162,14 @@ fn insertion(text: &str, rule: &RuleModel, key: &str, value: &str) -> Option<Edi
         })
         .unwrap_or(2);
     let at = line_end(text, rule.span.end);
-    Some(Edit {
-        span: Span::empty(at),
-        replacement: format!(
+    Some(Edit::new(
+        Span::empty(at),
+        format!(
             "{newline}{pad}annotations:{newline}{pad}{inner}{entry}",
             pad = " ".repeat(indent),
             inner = " ".repeat(step)
         ),
-    })
+    ))
 }
 
 /// A block scalar with the keep chomping indicator (`|+`, `>+`, `|2+`).
