@@ -104,7 +104,35 @@ pub struct Analysis {
     pub facts: Facts,
 }
 
+/// Expressions repeat across files (both source-prefix variants, copied
+/// mixins, generated rule sets): analyse each distinct text once per run.
+/// `analyze` is a pure function of the text, so a bounded memo is safe.
+const MEMO_MAX_ENTRIES: usize = 65_536;
+const MEMO_MAX_QUERY: usize = 4_096;
+
+type Memo = std::sync::Mutex<std::collections::HashMap<String, Result<Analysis, PromError>>>;
+
+fn memo() -> &'static Memo {
+    static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
+    MEMO.get_or_init(Default::default)
+}
+
 pub fn analyze(query: &str) -> Result<Analysis, PromError> {
+    if query.len() > MEMO_MAX_QUERY {
+        return analyze_uncached(query);
+    }
+    if let Some(hit) = memo().lock().unwrap_or_else(|e| e.into_inner()).get(query) {
+        return hit.clone();
+    }
+    let result = analyze_uncached(query);
+    let mut m = memo().lock().unwrap_or_else(|e| e.into_inner());
+    if m.len() < MEMO_MAX_ENTRIES {
+        m.insert(query.to_string(), result.clone());
+    }
+    result
+}
+
+fn analyze_uncached(query: &str) -> Result<Analysis, PromError> {
     if query.trim().is_empty() {
         return Err(PromError {
             message: "empty expression".into(),
