@@ -289,15 +289,22 @@ pub struct LoadError {
     pub message: String,
 }
 
-/// Load every contract under `<root>/contracts` (sorted, deterministic).
-/// Files with schema errors are reported, not skipped: generation must not
-/// run on half a profile.
-pub fn load(root: &Path) -> Result<Contracts, Vec<LoadError>> {
-    let dir = root.join("contracts");
+/// A contract file read from disk: its text and its document.
+#[derive(Debug)]
+pub struct ContractSource {
+    pub rel: String,
+    pub path: PathBuf,
+    pub text: String,
+    pub doc: ContractDoc,
+}
+
+/// Read every YAML file under `<root>/contracts` (sorted) whose document is a
+/// contract (`apiVersion: o11ylint.dev/v1`); I/O and YAML errors are listed.
+pub fn read_sources(root: &Path) -> (Vec<ContractSource>, Vec<LoadError>) {
     let mut files: Vec<PathBuf> = Vec::new();
-    collect_yaml(&dir, &mut files, 0);
+    collect_yaml(&root.join("contracts"), &mut files, 0);
     files.sort();
-    let mut out = Contracts::default();
+    let mut sources = Vec::new();
     let mut errors = Vec::new();
     for path in files {
         let rel = crate::engine::rel_of(root, &path);
@@ -319,13 +326,30 @@ pub fn load(root: &Path) -> Result<Contracts, Vec<LoadError>> {
             });
             continue;
         }
-        let Some(doc) = docs.docs.first() else {
+        let Some(node) = docs.docs.first() else {
             continue;
         };
-        if doc.get_str("apiVersion") != Some(API_VERSION) {
+        if node.get_str("apiVersion") != Some(API_VERSION) {
             continue;
         }
-        let c = ContractDoc::build(doc);
+        let doc = ContractDoc::build(node);
+        sources.push(ContractSource {
+            rel,
+            path,
+            text,
+            doc,
+        });
+    }
+    (sources, errors)
+}
+
+/// Load every contract under `<root>/contracts` (sorted, deterministic).
+/// Files with schema errors are reported, not skipped: generation must not
+/// run on half a profile.
+pub fn load(root: &Path) -> Result<Contracts, Vec<LoadError>> {
+    let (sources, mut errors) = read_sources(root);
+    let mut out = Contracts::default();
+    for ContractSource { rel, doc: c, .. } in sources {
         if c.kind.is_none() {
             errors.push(LoadError {
                 file: rel,

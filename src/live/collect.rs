@@ -4,14 +4,14 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::artifact::contract::{label_values_inner, label_values_label};
 use crate::artifact::Scalar;
 use crate::contracts::{record_name, ContractDoc, Kind, Typed};
 use crate::policy::Policy;
 use crate::source::{FileRef, SourceFile, Span};
-use crate::syntax::yaml::{self, Node};
+use crate::syntax::yaml::Node;
 
 /// Which HTTP API answers a query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -195,65 +195,29 @@ fn items<'a>(node: &'a Node, key: &str) -> &'a [Node] {
     node.get(key).and_then(Node::as_seq).unwrap_or(&[])
 }
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    if depth > 16 {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            yaml_files(&p, out, depth + 1);
-        } else if ft.is_file()
-            && matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml"))
-        {
-            out.push(p);
-        }
-    }
-}
-
 /// Read every contract under `<root>/contracts` (sorted) into jobs.
 pub fn collect(root: &Path, policy: &Policy) -> Result<Profile, Vec<CollectError>> {
-    let mut files = Vec::new();
-    yaml_files(&root.join("contracts"), &mut files, 0);
-    files.sort();
+    let (sources, read_errors) = crate::contracts::read_sources(root);
     let mut profile = Profile {
         routing_label: policy.streams.routing_label.clone(),
         ..Profile::default()
     };
-    let mut errors = Vec::new();
+    let mut errors: Vec<CollectError> = read_errors
+        .into_iter()
+        .map(|e| CollectError {
+            file: e.file,
+            message: e.message,
+        })
+        .collect();
     let mut stream_docs = Vec::new();
     let mut later = Vec::new();
-    for path in files {
-        let rel = crate::engine::rel_of(root, &path);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) => {
-                errors.push(CollectError {
-                    file: rel,
-                    message: crate::source::walk::io_message(&e),
-                });
-                continue;
-            }
-        };
-        let docs = yaml::parse(&text);
-        if let Some(e) = docs.errors.iter().find(|e| e.fatal) {
-            errors.push(CollectError {
-                file: rel,
-                message: format!("invalid YAML: {}", e.message),
-            });
-            continue;
-        }
-        let Some(root_node) = docs.docs.into_iter().next() else {
-            continue;
-        };
-        if root_node.get_str("apiVersion") != Some(crate::contracts::API_VERSION) {
-            continue;
-        }
-        let doc = ContractDoc::build(&root_node);
+    for crate::contracts::ContractSource {
+        rel,
+        path,
+        text,
+        doc,
+    } in sources
+    {
         if doc.kind.is_none() {
             continue;
         }

@@ -137,19 +137,7 @@ fn read<T>(reply: Reply, data: impl FnOnce(&Value) -> Option<T>) -> Fetched<T> {
                     .map(str::to_string)
             })
             .unwrap_or_else(|| first_line(&body).to_string());
-        let message = if message.is_empty() {
-            format!("HTTP {status} without a message")
-        } else {
-            message
-        };
-        Err(if matches!(status, 400 | 422) {
-            Failure::Rejected { status, message }
-        } else {
-            Failure::Backend {
-                status: Some(status),
-                message,
-            }
-        })
+        Err(super::error_status(status, message))
     };
     Fetched { result, attempts }
 }

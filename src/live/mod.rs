@@ -51,6 +51,25 @@ pub struct QueryData {
     pub series: usize,
 }
 
+/// A non-success answer of either backend: 400 and 422 mean the backend
+/// rejected the query (a finding at the query), anything else is a backend
+/// failure.
+pub fn error_status(status: u16, message: String) -> Failure {
+    let message = if message.is_empty() {
+        format!("HTTP {status} without a message")
+    } else {
+        message
+    };
+    if matches!(status, 400 | 422) {
+        Failure::Rejected { status, message }
+    } else {
+        Failure::Backend {
+            status: Some(status),
+            message,
+        }
+    }
+}
+
 /// Why a request produced no data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
