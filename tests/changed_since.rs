@@ -38,6 +38,7 @@ fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     git(d, &["init", "-q", "-b", "main"]);
+    write(d, "o11ylint.yaml", "extends: openbao\n");
     write(
         d,
         "rules/a.yaml",

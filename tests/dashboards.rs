@@ -106,7 +106,7 @@ fn damaged_dashboards_never_panic() {
 /// same panel in a restricted dashboard is not.
 #[test]
 fn planted_audit_panel_is_caught() {
-    let policy = Policy::default_policy();
+    let policy = Policy::profile("openbao").unwrap();
     let dash = |tags: &str| {
         format!(
             r#"{{"uid": "ops", "title": "Ops", "tags": [{tags}],

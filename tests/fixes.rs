@@ -76,6 +76,7 @@ const PATH: &str = "rules/alerts-critical.yaml";
 fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    write(dir.path(), "o11ylint.yaml", "extends: openbao\n");
     write(
         dir.path(),
         "docs/runbooks/sealed-unexpectedly.md",
@@ -193,6 +194,7 @@ fn diff_shows_the_fixes_without_writing() {
 fn runbook_fix_needs_the_runbook_file_and_a_block_mapping() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    write(dir.path(), "o11ylint.yaml", "extends: openbao\n");
     write(
         dir.path(),
         "docs/runbooks/sealed-unexpectedly.md",
@@ -216,6 +218,7 @@ fn runbook_fix_needs_the_runbook_file_and_a_block_mapping() {
 fn runbook_fix_in_a_manifest_with_crlf_line_ends() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    write(dir.path(), "o11ylint.yaml", "extends: openbao\n");
     write(
         dir.path(),
         "docs/runbooks/sealed-unexpectedly.md",
@@ -265,7 +268,7 @@ fn a_file_changed_on_disk_since_it_was_read_is_not_overwritten() {
 fn the_runbook_convention_names_every_openbao_runbook() {
     // every alert contract of the OpenBao profile links the runbook the
     // default policy's convention gives its name
-    let policy = Policy::default_policy();
+    let policy = Policy::profile("openbao").unwrap();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/alerts");
     let mut checked = 0;
     for e in std::fs::read_dir(&dir).unwrap().flatten() {
@@ -306,10 +309,11 @@ fn the_runbook_convention_names_every_openbao_runbook() {
 fn raw_metric_is_replaced_only_where_the_policy_maps_it() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    write(dir.path(), "o11ylint.yaml", "extends: openbao\n");
     write(
         dir.path(),
         "o11ylint.yaml",
-        "version: 1\nsource_prefix:\n  replacements:\n    core_unsealed: \"openbao:core_unsealed:max\"\n",
+        "extends: openbao\nversion: 1\nsource_prefix:\n  replacements:\n    core_unsealed: \"openbao:core_unsealed:max\"\n",
     );
     let before = "groups:\n  - name: g\n    rules:\n      # sealed nodes\n      - record: cluster:sealed:count\n        expr: count(vault_core_unsealed == 0)  # keep\n      - record: cluster:active:max\n        expr: max(vault_core_active)\n";
     write(dir.path(), "rules/r.yaml", before);

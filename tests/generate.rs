@@ -30,6 +30,7 @@ fn repo_copy() -> tempfile::TempDir {
         copy_dir(&src.join(d), &tmp.path().join(d));
     }
     std::fs::create_dir(tmp.path().join(".git")).unwrap();
+    std::fs::write(tmp.path().join("o11ylint.yaml"), "extends: openbao\n").unwrap();
     tmp
 }
 

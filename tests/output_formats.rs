@@ -158,7 +158,7 @@ fn json_has_every_finding_and_the_summary() {
     assert_eq!(diags[2]["suppressed"], "migration in progress, TICKET-42");
     assert_eq!(
         v["summary"],
-        serde_json::json!({"files_checked": 2, "files_skipped": 1, "errors": 2,
+        serde_json::json!({"files_checked": 2, "files_skipped": 2, "errors": 2,
             "warnings": 1, "infos": 0, "suppressed": 1})
     );
 }
@@ -322,7 +322,7 @@ fn stdin_is_linted_as_the_named_file_with_its_repository_policy() {
     write(
         repo.path(),
         "o11ylint.yaml",
-        "version: 1\nrules:\n  severity-vocabulary: {severity: warning}\n",
+        "extends: openbao\nversion: 1\nrules:\n  severity-vocabulary: {severity: warning}\n",
     );
     let elsewhere = tempfile::tempdir().unwrap();
     let abs = repo.path().join(ALERTS_PATH);
@@ -372,7 +372,7 @@ fn force_exclude_applies_the_policy_exclude_to_named_files() {
     write(
         repo.path(),
         "o11ylint.yaml",
-        "version: 1\nexclude: [\"vendor/**\"]\n",
+        "extends: openbao\nversion: 1\nexclude: [\"vendor/**\"]\n",
     );
     write(repo.path(), "vendor/rules.yaml", RECORDING);
     // named explicitly, an excluded file is linted...

@@ -1,7 +1,10 @@
 //! The policy: what is forbidden, which severities exist, where runbooks
 //! live, how source prefixes and log streams are named. Data, not code:
-//! `policies/default.yaml` (embedded) merged with a repository's
-//! `o11ylint.yaml` and `--policy FILE`.
+//! a built-in profile (`policies/generic.yaml`, the default, or
+//! `policies/openbao.yaml`) with a repository's `o11ylint.yaml` and
+//! `--policy FILE` merged over it. A policy file names the policy it starts
+//! from with `extends:` (a profile name or a path); chains are followed and
+//! cycles refused.
 
 pub mod json_suppress;
 pub mod suppress;
@@ -18,7 +21,12 @@ use crate::diag::{closest, Severity};
 use crate::source::{walk::io_message, Span};
 use crate::syntax::yaml;
 
-pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.yaml");
+pub const GENERIC_POLICY: &str = include_str!("../../policies/generic.yaml");
+pub const OPENBAO_POLICY: &str = include_str!("../../policies/openbao.yaml");
+/// The built-in profiles, by the name `extends:` gives them.
+pub const PROFILES: &[(&str, &str)] = &[("generic", GENERIC_POLICY), ("openbao", OPENBAO_POLICY)];
+/// The profile used when a policy file says no `extends:` (and with no policy file).
+pub const DEFAULT_PROFILE: &str = "generic";
 pub const POLICY_SCHEMA: &str = include_str!("../../schemas/policy.schema.json");
 pub const REPO_POLICY_FILE: &str = "o11ylint.yaml";
 
@@ -47,6 +55,8 @@ pub struct Severities {
 pub struct Runbooks {
     pub dir: String,
     pub annotation: String,
+    /// Other annotation keys read as the runbook link when `annotation` is absent.
+    pub annotation_aliases: Vec<String>,
     pub base_url: String,
     pub required: bool,
     /// Runbook naming convention: `kebab` or `none` (see [`Runbooks::slug_of`]).
@@ -193,6 +203,9 @@ pub struct JsonSuppression {
 #[serde(default)]
 pub struct Policy {
     pub version: u32,
+    /// The ruler reading the rule files (`any`, `prometheus`, `thanos`,
+    /// `mimir`, `victoriametrics`).
+    pub target: String,
     pub exclude: Vec<String>,
     pub labels: Labels,
     pub severities: Severities,
@@ -255,8 +268,22 @@ fn merge(base: &mut Value, over: Value) {
     }
 }
 
+/// One policy text: where it comes from (for messages and relative
+/// `extends:` paths) and its content.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub display: String,
+    pub text: String,
+    /// Directory relative `extends:` paths are resolved from (`None`: the
+    /// current directory).
+    pub dir: Option<PathBuf>,
+}
+
+/// A parsed layer: its JSON without `extends`, and `extends` with its span.
+type Parsed = (Value, Option<(String, Span)>);
+
 /// Parse and validate one policy text into JSON.
-fn load_layer(display: &str, text: &str) -> Result<Value, Vec<PolicyError>> {
+fn load_layer(display: &str, text: &str) -> Result<Parsed, Vec<PolicyError>> {
     let err = |message: String, help: Option<String>, span: Span| PolicyError {
         file: display.to_string(),
         text: text.to_string(),
@@ -273,10 +300,10 @@ fn load_layer(display: &str, text: &str) -> Result<Value, Vec<PolicyError>> {
         )]);
     }
     let Some(doc) = docs.docs.first() else {
-        return Ok(Value::Object(Default::default()));
+        return Ok((Value::Object(Default::default()), None));
     };
     if doc.is_null() {
-        return Ok(Value::Object(Default::default()));
+        return Ok((Value::Object(Default::default()), None));
     }
     let schema: Value = serde_json::from_str(POLICY_SCHEMA).unwrap_or(Value::Null);
     let mut errors: Vec<PolicyError> = crate::schema::validate(&schema, doc)
@@ -316,20 +343,175 @@ fn load_layer(display: &str, text: &str) -> Result<Value, Vec<PolicyError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(doc.to_json())
+    let extends = doc
+        .get("extends")
+        .and_then(|n| Some((n.as_str()?.to_string(), n.span.clone())));
+    let mut json = doc.to_json();
+    if let Value::Object(m) = &mut json {
+        m.remove("extends");
+    }
+    Ok((json, extends))
+}
+
+/// The text of built-in profile `name`.
+pub fn profile_text(name: &str) -> Option<&'static str> {
+    PROFILES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// Whether an `extends:` value names a file rather than a profile.
+fn is_path_like(v: &str) -> bool {
+    v.contains('/') || v.contains('\\') || v.ends_with(".yaml") || v.ends_with(".yml")
+}
+
+/// One layer with its `extends:` chain resolved: the chain's policies merged
+/// in order, this layer last. `stack` holds the identities of the layers
+/// being resolved (for cycles) and their display names.
+fn resolve_layer(
+    layer: &Layer,
+    id: String,
+    stack: &mut Vec<(String, String)>,
+) -> Result<Value, Vec<PolicyError>> {
+    let (value, extends) = load_layer(&layer.display, &layer.text)?;
+    let Some((parent, span)) = extends else {
+        return Ok(value);
+    };
+    let err = |message: String, help: Option<String>| {
+        vec![PolicyError {
+            file: layer.display.clone(),
+            text: layer.text.clone(),
+            message,
+            help,
+            span: span.clone(),
+        }]
+    };
+    if stack.len() > 32 {
+        return Err(err("`extends` chain deeper than 32 policies".into(), None));
+    }
+    let (parent_layer, parent_id) = if let Some(text) = profile_text(&parent) {
+        (
+            Layer {
+                display: format!("policies/{parent}.yaml (built in)"),
+                text: text.to_string(),
+                dir: None,
+            },
+            format!("profile:{parent}"),
+        )
+    } else if is_path_like(&parent) {
+        let base = layer.dir.clone().unwrap_or_default();
+        if id.starts_with("profile:") {
+            return Err(err(
+                format!("built-in profile extends a file `{parent}`"),
+                None,
+            ));
+        }
+        let path = base.join(&parent);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                return Err(err(
+                    format!(
+                        "cannot read policy `{parent}` named by `extends`: {}",
+                        io_message(&e)
+                    ),
+                    Some(format!("looked for `{}`", path.display())),
+                ))
+            }
+        };
+        let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        (
+            Layer {
+                display: path.display().to_string(),
+                text,
+                dir: canon.parent().map(Path::to_path_buf),
+            },
+            format!("file:{}", canon.display()),
+        )
+    } else {
+        let names = PROFILES.iter().map(|(n, _)| *n);
+        let help = match closest(&parent, names) {
+            Some(c) => format!("did you mean `{c}`?"),
+            None => format!(
+                "built-in profiles: {}; a policy file is named by its path (`./base.yaml`)",
+                PROFILES
+                    .iter()
+                    .map(|(n, _)| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        return Err(err(format!("unknown profile `{parent}`"), Some(help)));
+    };
+    if stack.iter().any(|(i, _)| *i == parent_id) {
+        let chain: Vec<&str> = stack
+            .iter()
+            .map(|(_, d)| d.as_str())
+            .chain([parent_layer.display.as_str()])
+            .collect();
+        return Err(err(
+            format!("`extends` cycle: {}", chain.join(" -> ")),
+            Some("a policy cannot extend itself, directly or through others".into()),
+        ));
+    }
+    stack.push((parent_id.clone(), parent_layer.display.clone()));
+    let mut merged = resolve_layer(&parent_layer, parent_id, stack)?;
+    stack.pop();
+    merge(&mut merged, value);
+    Ok(merged)
 }
 
 impl Policy {
-    /// The embedded default policy alone.
+    /// The built-in default profile (`generic`) alone: the policy of a
+    /// repository without `o11ylint.yaml`.
     pub fn default_policy() -> Policy {
         Policy::load(&[]).unwrap_or_default()
     }
 
-    /// Default policy merged with each `(display name, text)` layer in order.
+    /// Built-in profile `name` (`generic`, `openbao`) alone.
+    pub fn profile(name: &str) -> Option<Policy> {
+        profile_text(name)?;
+        Policy::load(&[("profile".into(), format!("extends: {name}\n"))]).ok()
+    }
+
+    /// Default profile merged with each `(display name, text)` layer in order;
+    /// relative `extends:` paths resolve from the current directory.
     pub fn load(layers: &[(String, String)]) -> Result<Policy, Vec<PolicyError>> {
-        let mut merged = load_layer("policies/default.yaml (built in)", DEFAULT_POLICY)?;
-        for (name, text) in layers {
-            let v = load_layer(name, text)?;
+        let layers: Vec<Layer> = layers
+            .iter()
+            .map(|(display, text)| Layer {
+                display: display.clone(),
+                text: text.clone(),
+                dir: None,
+            })
+            .collect();
+        Policy::load_layers(&layers)
+    }
+
+    /// The default profile, then each layer (its `extends:` chain first)
+    /// merged over it in order.
+    pub fn load_layers(layers: &[Layer]) -> Result<Policy, Vec<PolicyError>> {
+        let base = Layer {
+            display: format!("policies/{DEFAULT_PROFILE}.yaml (built in)"),
+            text: profile_text(DEFAULT_PROFILE)
+                .unwrap_or_default()
+                .to_string(),
+            dir: None,
+        };
+        let base_id = format!("profile:{DEFAULT_PROFILE}");
+        let mut merged = resolve_layer(
+            &base,
+            base_id.clone(),
+            &mut vec![(base_id, base.display.clone())],
+        )?;
+        for layer in layers {
+            let file_name = Path::new(&layer.display)
+                .file_name()
+                .map(Path::new)
+                .unwrap_or(Path::new(""));
+            let id = match &layer.dir {
+                Some(d) => format!("file:{}", d.join(file_name).display()),
+                None => format!("file:{}", layer.display),
+            };
+            let v = resolve_layer(layer, id.clone(), &mut vec![(id, layer.display.clone())])?;
             merge(&mut merged, v);
         }
         let mut policy: Policy = serde_json::from_value(merged).map_err(|e| {
@@ -364,7 +546,7 @@ impl Policy {
         if let Some(p) = extra {
             layers.push(read_layer(p, &p.display().to_string())?);
         }
-        Policy::load(&layers)
+        Policy::load_layers(&layers)
     }
 
     fn compile(&mut self) -> Result<(), String> {
@@ -476,9 +658,14 @@ impl Policy {
     }
 }
 
-fn read_layer(path: &Path, display: &str) -> Result<(String, String), Vec<PolicyError>> {
+fn read_layer(path: &Path, display: &str) -> Result<Layer, Vec<PolicyError>> {
+    let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     std::fs::read_to_string(path)
-        .map(|t| (display.to_string(), t))
+        .map(|text| Layer {
+            display: display.to_string(),
+            text,
+            dir: canon.parent().map(Path::to_path_buf),
+        })
         .map_err(|e| {
             vec![PolicyError {
                 file: display.to_string(),
@@ -509,22 +696,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn default_policy_loads() {
+    fn default_policy_is_generic() {
         let p = Policy::default_policy();
+        assert!(p.is_forbidden_label("trace_id"));
         assert!(p.is_forbidden_label("request_path"));
-        assert_eq!(
-            p.expected_severity("contracts/alerts/critical.yaml"),
-            Some("critical")
-        );
-        assert!(p.is_loki_path("generated/loki/alerts-security.yaml"));
-        assert_eq!(p.source_prefix_of("vault_core_active"), Some("vault"));
-        assert_eq!(p.source_prefix_of("vaultx_core"), None);
+        assert!(p.severities.allowed.is_empty());
+        assert!(!p.runbooks.required);
+        assert!(!p.rule_enabled("OL600", "source-prefix", "a.yaml"));
+        assert!(!p.rule_enabled("OL300", "stream-separation", "a.yaml"));
+        assert!(p.rule_enabled("OL200", "forbidden-label", "a.yaml"));
+        assert_eq!(p.expected_severity("contracts/alerts/critical.yaml"), None);
+        assert_eq!(p.source_prefix_of("vault_core_active"), None);
         assert_eq!(p.max_loki_range(), Some(Duration::from_secs(3600)));
     }
 
     #[test]
+    fn openbao_profile_loads() {
+        let p = Policy::profile("openbao").unwrap();
+        assert!(p.is_forbidden_label("request_path"));
+        assert!(!p.is_forbidden_label("trace_id"), "lists replace");
+        assert_eq!(
+            p.expected_severity("contracts/alerts/critical.yaml"),
+            Some("critical")
+        );
+        assert!(p.runbooks.required);
+        assert!(p.rule_enabled("OL600", "source-prefix", "a.yaml"));
+        assert!(p.is_loki_path("generated/loki/alerts-security.yaml"));
+        assert_eq!(p.source_prefix_of("vault_core_active"), Some("vault"));
+        assert_eq!(p.source_prefix_of("vaultx_core"), None);
+        assert!(Policy::profile("nope").is_none());
+    }
+
+    #[test]
     fn layers_merge_and_override() {
-        let layer = "labels:\n  forbidden: [x]\nrules:\n  forbidden-label: {severity: warning}\noverrides:\n  - paths: [\"tests/**\"]\n    rules: {runbook-link: {enabled: false}}\n";
+        let layer = "extends: openbao\nlabels:\n  forbidden: [x]\nrules:\n  forbidden-label: {severity: warning}\noverrides:\n  - paths: [\"tests/**\"]\n    rules: {runbook-link: {enabled: false}}\n";
         let p = Policy::load(&[("o11ylint.yaml".into(), layer.into())]).unwrap();
         assert_eq!(p.labels.forbidden, vec!["x"]);
         assert_eq!(p.severities.allowed.len(), 4, "untouched keys are kept");
@@ -534,6 +739,94 @@ mod tests {
         );
         assert!(!p.rule_enabled("OL400", "runbook-link", "tests/a.yaml"));
         assert!(p.rule_enabled("OL400", "runbook-link", "rules/a.yaml"));
+    }
+
+    #[test]
+    fn without_extends_a_file_starts_from_generic() {
+        let p = Policy::load(&[("o11ylint.yaml".into(), "exclude: [x]\n".into())]).unwrap();
+        assert!(p.severities.allowed.is_empty());
+        assert_eq!(p.exclude, vec!["x"]);
+    }
+
+    fn tmp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("o11ylint-policy-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn extends_chains_through_files() {
+        let d = tmp("chain");
+        std::fs::write(
+            d.join("base.yaml"),
+            "extends: openbao\nseverities:\n  allowed: [page, ticket]\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(d.join("team")).unwrap();
+        std::fs::write(
+            d.join("team/mid.yaml"),
+            "extends: ../base.yaml\nexclude: [vendor/**]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.join(REPO_POLICY_FILE),
+            "extends: team/mid.yaml\nlabels:\n  forbidden: [pod]\n",
+        )
+        .unwrap();
+        let p = Policy::discover(&d, None).unwrap();
+        assert_eq!(p.severities.allowed, vec!["page", "ticket"]);
+        assert_eq!(p.exclude, vec!["vendor/**"]);
+        assert_eq!(p.labels.forbidden, vec!["pod"]);
+        assert!(p.runbooks.required, "from openbao at the chain's end");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn extends_cycles_are_refused_with_a_location() {
+        let d = tmp("cycle");
+        std::fs::write(d.join("a.yaml"), "extends: ./b.yaml\n").unwrap();
+        std::fs::write(d.join("b.yaml"), "version: 1\nextends: ./a.yaml\n").unwrap();
+        std::fs::write(d.join(REPO_POLICY_FILE), "extends: a.yaml\n").unwrap();
+        let errs = Policy::discover(&d, None).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        let e = &errs[0];
+        assert!(e.message.starts_with("`extends` cycle: "), "{}", e.message);
+        assert!(e.message.contains("a.yaml -> "), "{}", e.message);
+        assert!(e.file.ends_with("b.yaml"), "{}", e.file);
+        assert_eq!(e.span, Span::new(20, 28), "the `extends` value in b.yaml");
+        // a file extending itself
+        std::fs::write(d.join(REPO_POLICY_FILE), "extends: ./o11ylint.yaml\n").unwrap();
+        let errs = Policy::discover(&d, None).unwrap_err();
+        assert!(errs[0].message.contains("cycle"), "{}", errs[0].message);
+        assert_eq!(errs[0].span, Span::new(9, 24));
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn unknown_profiles_get_did_you_mean() {
+        let errs =
+            Policy::load(&[("o11ylint.yaml".into(), "extends: openboa\n".into())]).unwrap_err();
+        assert_eq!(errs[0].message, "unknown profile `openboa`");
+        assert_eq!(errs[0].help.as_deref(), Some("did you mean `openbao`?"));
+        assert_eq!(errs[0].span, Span::new(9, 16));
+        let errs =
+            Policy::load(&[("o11ylint.yaml".into(), "extends: strict\n".into())]).unwrap_err();
+        assert!(errs[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("`generic`, `openbao`"));
+        let errs = Policy::load(&[(
+            "o11ylint.yaml".into(),
+            "extends: ./missing-o11ylint-base.yaml\n".into(),
+        )])
+        .unwrap_err();
+        assert!(
+            errs[0].message.starts_with("cannot read policy"),
+            "{}",
+            errs[0].message
+        );
     }
 
     #[test]

@@ -92,6 +92,8 @@ pub const RECORDING: &str = "groups:
 pub fn sample_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    // the sample files follow the OpenBao profile's conventions
+    write(dir.path(), "o11ylint.yaml", "extends: openbao\n");
     write(
         dir.path(),
         "docs/runbooks/sealed-unexpectedly.md",

@@ -5,7 +5,7 @@ fn dash(text: &str) -> Dashboard {
 }
 
 fn dash_at(rel: &str, text: &str) -> Dashboard {
-    match load(rel, text, &Policy::default_policy()) {
+    match load(rel, text, &Policy::profile("openbao").unwrap()) {
         Loaded::Dashboard(d) => *d,
         other => panic!("not a dashboard: {other:?}"),
     }
@@ -89,7 +89,9 @@ fn classic_layout_and_datasources() {
     assert_eq!(d.panels[1].section, d.panels[0].section);
     assert_eq!(d.panels[2].section, d.panels[1].section);
     assert_eq!(d.panels[2].row.as_deref(), Some("Row A"));
-    assert!(d.restricted_by(&Policy::default_policy()).is_some());
+    assert!(d
+        .restricted_by(&Policy::profile("openbao").unwrap())
+        .is_some());
 }
 
 #[test]
@@ -131,7 +133,7 @@ fn wrapper_meta_and_inputs() {
     assert_eq!(d.panels[0].targets[0].datasource.lang(), Some(Lang::LogQL));
     assert_eq!(d.folders[0].name, "OpenBao Restricted");
     assert!(d
-        .restricted_by(&Policy::default_policy())
+        .restricted_by(&Policy::profile("openbao").unwrap())
         .unwrap()
         .contains("folder"));
 }
@@ -187,7 +189,7 @@ fn references_and_scopes() {
 
 #[test]
 fn not_dashboards() {
-    let p = Policy::default_policy();
+    let p = Policy::profile("openbao").unwrap();
     assert!(matches!(
         load("a.json", "{\"name\": \"pkg\"}", &p),
         Loaded::NotDashboard(_)

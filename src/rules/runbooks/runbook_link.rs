@@ -65,6 +65,9 @@ impl Rule for RunbookLink {
 
     fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
         let annotation = cx.policy.runbooks.annotation.clone();
+        let keys: Vec<String> = std::iter::once(annotation.clone())
+            .chain(cx.policy.runbooks.annotation_aliases.iter().cloned())
+            .collect();
         let dir = normalize_rel(&cx.policy.runbooks.dir).unwrap_or_default();
         // (alert name scalar, runbook link scalar if any)
         let links: Vec<(Scalar, Option<Scalar>)> = match artifact {
@@ -73,7 +76,9 @@ impl Rule for RunbookLink {
                 .filter_map(|(_, r)| {
                     Some((
                         r.alert.clone()?,
-                        r.annotation(&annotation).map(|(_, v)| v.clone()),
+                        keys.iter()
+                            .find_map(|k| r.annotation(k))
+                            .map(|(_, v)| v.clone()),
                     ))
                 })
                 .collect(),

@@ -312,7 +312,7 @@ mod tests {
     use StreamClass::*;
 
     fn classes(q: &str) -> Vec<StreamClass> {
-        let policy = Policy::default_policy();
+        let policy = Policy::profile("openbao").unwrap();
         let e = logql::parse(q).unwrap_or_else(|e| panic!("{q}: {e}"));
         expr_classes(&policy, &e).into_iter().collect()
     }
