@@ -18,6 +18,7 @@ macro_rules! rule_meta {
     };
 }
 
+pub mod analysis;
 pub mod artifact;
 pub mod cli;
 pub mod contracts;

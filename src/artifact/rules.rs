@@ -238,24 +238,52 @@ fn decide_backend(rel: &str, roots: &[&Node], policy: &Policy) -> (Backend, Stri
             }
         }
     }
+    // Per expression: LogQL-only (a pipeline stage, or parses as LogQL and
+    // not as PromQL), PromQL-only, or both (a bare selector such as
+    // `absent_over_time({job="api"}[5m])`). Unambiguous expressions decide
+    // the file; `{job="api"} == 0` is PromQL (a LogQL log query cannot be
+    // compared).
+    let (mut prom_only, mut loki_only, mut ambiguous_range) = (0usize, 0usize, 0usize);
     for e in &exprs {
         if markers.iter().any(|m| e.contains(m)) {
-            return (
-                Backend::Loki,
-                "an expression contains a LogQL pipeline stage".into(),
-            );
+            loki_only += 1;
+            continue;
         }
+        let prom_ok = promql::analyze(e).is_ok();
         let t = e.trim_start();
-        let bare_selector = t.starts_with('{')
-            || ["_over_time({", "rate({", "bytes_rate({", "rate_counter({"]
-                .iter()
-                .any(|m| t.contains(m));
-        if bare_selector && !e.contains("__name__") {
-            return (
-                Backend::Loki,
-                "an expression uses a stream selector without a metric name".into(),
-            );
+        let bare_selector = t.starts_with('{') || e.contains("({");
+        if prom_ok && !bare_selector {
+            prom_only += 1;
+            continue;
         }
+        let loki_ok = logql::parse(e).is_ok_and(|x| x.is_metric());
+        match (prom_ok, loki_ok) {
+            (true, false) => prom_only += 1,
+            (false, true) => loki_only += 1,
+            (true, true) => {
+                let range_over_stream =
+                    ["_over_time({", "rate({", "bytes_rate({", "rate_counter({"]
+                        .iter()
+                        .any(|m| t.contains(m));
+                if range_over_stream && !e.contains("__name__") {
+                    ambiguous_range += 1;
+                }
+            }
+            (false, false) => {}
+        }
+    }
+    if loki_only > prom_only {
+        return (
+            Backend::Loki,
+            "an expression contains a LogQL pipeline stage or parses only as LogQL".into(),
+        );
+    }
+    if prom_only == 0 && ambiguous_range > 0 {
+        return (
+            Backend::Loki,
+            "every expression reads a stream selector without a metric name in a range aggregation"
+                .into(),
+        );
     }
     (
         Backend::Prometheus,
