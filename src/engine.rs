@@ -10,9 +10,14 @@ use crate::diag::{Diagnostic, Summary};
 use crate::policy::suppress::{self, Suppression};
 use crate::policy::Policy;
 use crate::rules::{self, meta, syntax, Ctx, FileFacts, RepoCtx};
+use crate::source::guard::{self, Guard, Links};
 use crate::source::walk::{self, ReadError, Walked};
 use crate::source::{display_path, FileRef, SourceFile, Span};
 use crate::syntax::yaml;
+
+/// Stack of each worker thread (the main thread's default; rayon's own
+/// default is 2 MiB).
+pub const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -117,9 +122,15 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
     let job = |w: &Walked| -> FileResult {
         match w {
             Walked::File(p) => {
-                let mut r = guarded(p, &root_abs, policy, || {
-                    lint_path(p, &root_abs, policy, opts.max_file_bytes)
-                });
+                // a file the user named is read even through a link; a
+                // walked one only when the link stays inside the repository
+                let links = if named.contains(p) {
+                    Links::Follow
+                } else {
+                    Links::Within(&root_abs)
+                };
+                let g = Guard::new(opts.max_file_bytes, links);
+                let mut r = guarded(p, &root_abs, policy, || lint_read(p, &root_abs, policy, g));
                 if opts.detach {
                     detach(&mut r.diagnostics, opts.prerender);
                 }
@@ -144,15 +155,15 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
             }
         }
     };
-    let results: Vec<FileResult> = match opts.threads {
-        Some(n) => match rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()
-        {
-            Ok(pool) => pool.install(|| walked.par_iter().map(job).collect()),
-            Err(_) => walked.iter().map(job).collect(),
-        },
-        None => walked.par_iter().map(job).collect(),
+    // Workers get the same stack as the main thread: parsers are bounded by
+    // explicit depth budgets, this is the margin behind them.
+    let mut pool = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK_BYTES);
+    if let Some(n) = opts.threads {
+        pool = pool.num_threads(n.max(1));
+    }
+    let results: Vec<FileResult> = match pool.build() {
+        Ok(pool) => pool.install(|| walked.par_iter().map(job).collect()),
+        Err(_) => walked.iter().map(job).collect(),
     };
     let mut out = Outcome::default();
     let mut facts = FileFacts::default();
@@ -282,8 +293,23 @@ fn finish(out: &mut Outcome) {
     }
 }
 
+/// The repository-relative display path of `p`. Only the directory is
+/// resolved: a symbolic link keeps its own name (a link to a file outside the
+/// repository is not shown with the target's machine path).
 pub fn rel_of(root: &Path, p: &Path) -> String {
-    let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let abs = match (p.parent(), p.file_name()) {
+        (Some(dir), Some(name)) => {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            std::fs::canonicalize(dir)
+                .map(|d| d.join(name))
+                .unwrap_or_else(|_| p.to_path_buf())
+        }
+        _ => std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()),
+    };
     display_path(root, &abs)
 }
 
@@ -338,38 +364,56 @@ fn unreadable(
     r
 }
 
-/// Read and lint one file from disk.
+/// Read and lint one file from disk (a repository file: a symbolic link is
+/// followed only when its target stays inside `root`).
 pub fn lint_path(path: &Path, root: &Path, policy: &Policy, max_bytes: u64) -> FileResult {
+    lint_read(
+        path,
+        root,
+        policy,
+        Guard::new(max_bytes, Links::Within(root)),
+    )
+}
+
+/// Read `path` through the guarded reader, then lint it.
+pub fn lint_read(path: &Path, root: &Path, policy: &Policy, g: Guard<'_>) -> FileResult {
     let rel = rel_of(root, path);
-    match walk::read_text(path, max_bytes) {
+    // The valid prefix of a non-UTF-8 file is kept so the position shows.
+    let mut prefix = Vec::new();
+    let read = guard::read_bytes(path, g).and_then(|bytes| {
+        String::from_utf8(bytes).map_err(|e| {
+            let valid_up_to = e.utf8_error().valid_up_to();
+            prefix = e.into_bytes();
+            prefix.truncate(valid_up_to);
+            ReadError::NotUtf8 { valid_up_to }
+        })
+    });
+    match read {
         Ok(text) => {
             let file = SourceFile::new(rel.clone(), path.to_path_buf(), text);
             lint_file(&file, &rel, root, policy)
         }
         Err(e) => {
             let (text, span, message) = match e {
-                ReadError::Io(m) => (
+                ReadError::TooLarge { .. } => (
                     String::new(),
                     Span::empty(0),
-                    format!("cannot read `{rel}`: {m}"),
+                    format!("`{rel}` is {}; not linted", e.message()),
                 ),
-                ReadError::TooLarge { size, limit } => (
-                    String::new(),
-                    Span::empty(0),
-                    format!(
-                        "`{rel}` is {:.1} MiB, over the {:.0} MiB limit; not linted",
-                        size as f64 / 1048576.0,
-                        limit as f64 / 1048576.0
-                    ),
-                ),
-                ReadError::NotUtf8 { valid_up_to } => {
-                    // Keep the valid prefix so the position can be shown.
-                    let bytes = std::fs::read(path).unwrap_or_default();
-                    let prefix = String::from_utf8_lossy(&bytes[..valid_up_to.min(bytes.len())])
-                        .into_owned();
+                ReadError::NotUtf8 { .. } => {
+                    let prefix = String::from_utf8_lossy(&prefix).into_owned();
                     let len = prefix.len();
-                    (prefix, Span::empty(len), format!("`{rel}` is not valid UTF-8 (first invalid byte at offset {valid_up_to}); not linted"))
+                    (
+                        prefix,
+                        Span::empty(len),
+                        format!("`{rel}` is {}; not linted", e.message()),
+                    )
                 }
+                other => (
+                    String::new(),
+                    Span::empty(0),
+                    format!("cannot read `{rel}`: {}", other.message()),
+                ),
             };
             let file = SourceFile::new(rel.clone(), path.to_path_buf(), text);
             unreadable(

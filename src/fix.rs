@@ -12,7 +12,6 @@
 //! content changed on disk since it was read.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -188,82 +187,13 @@ pub fn unified_diff(f: &FileFix) -> String {
         .to_string()
 }
 
-#[derive(Debug)]
-pub enum WriteError {
-    /// The file is not what the fixes were computed from any more.
-    ChangedOnDisk,
-    Io(String),
-}
+pub use crate::source::guard::WriteError;
 
-impl std::fmt::Display for WriteError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            WriteError::ChangedOnDisk => {
-                write!(f, "changed on disk since it was read; not overwritten")
-            }
-            WriteError::Io(m) => write!(f, "{m}"),
-        }
-    }
-}
-
-fn io(e: std::io::Error) -> WriteError {
-    WriteError::Io(crate::source::walk::io_message(&e))
-}
-
-/// Replace `path`'s content `expected` by `new`, atomically: write a
-/// temporary file next to it (same permissions), check that the file still
-/// holds `expected` and was not touched meanwhile, then rename over it.
-pub fn write_atomic(path: &Path, expected: &str, new: &str) -> Result<(), WriteError> {
-    // write through symlinks to their target rather than replacing the link
-    let target = std::fs::canonicalize(path).map_err(io)?;
-    let before = std::fs::metadata(&target).map_err(io)?;
-    let current = std::fs::read(&target).map_err(io)?;
-    if current != expected.as_bytes() {
-        return Err(WriteError::ChangedOnDisk);
-    }
-    let dir = target
-        .parent()
-        .ok_or_else(|| WriteError::Io("file has no parent directory".into()))?;
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut tmp_path = None;
-    let mut file = None;
-    for n in 0..100u32 {
-        let candidate = dir.join(format!(".{name}.o11ylint-fix.{}.{n}", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
-            Ok(f) => {
-                tmp_path = Some(candidate);
-                file = Some(f);
-                break;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(io(e)),
-        }
-    }
-    let (Some(tmp_path), Some(mut file)) = (tmp_path, file) else {
-        return Err(WriteError::Io("cannot create a temporary file".into()));
-    };
-    let cleanup = |e: WriteError| {
-        let _ = std::fs::remove_file(&tmp_path);
-        e
-    };
-    file.write_all(new.as_bytes()).map_err(|e| cleanup(io(e)))?;
-    file.sync_all().map_err(|e| cleanup(io(e)))?;
-    drop(file);
-    std::fs::set_permissions(&tmp_path, before.permissions()).map_err(|e| cleanup(io(e)))?;
-    // last check: nobody wrote the file while we prepared ours
-    let now = std::fs::metadata(&target).map_err(|e| cleanup(io(e)))?;
-    if now.len() != before.len() || now.modified().ok() != before.modified().ok() {
-        return Err(cleanup(WriteError::ChangedOnDisk));
-    }
-    std::fs::rename(&tmp_path, &target).map_err(|e| cleanup(io(e)))?;
-    Ok(())
+/// Replace `path`'s content `expected` by `new`, atomically (see
+/// [`crate::source::guard::write_atomic`]): never through a symbolic link,
+/// never outside `root`, and only while the file still holds `expected`.
+pub fn write_atomic(path: &Path, root: &Path, expected: &str, new: &str) -> Result<(), WriteError> {
+    crate::source::guard::write_atomic(path, new.as_bytes(), Some(root), Some(expected.as_bytes()))
 }
 
 #[cfg(test)]
@@ -319,11 +249,11 @@ mod tests {
         let p = dir.path().join("a.yaml");
         std::fs::write(&p, "old\n").unwrap();
         assert!(matches!(
-            write_atomic(&p, "older\n", "new\n"),
+            write_atomic(&p, dir.path(), "older\n", "new\n"),
             Err(WriteError::ChangedOnDisk)
         ));
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "old\n");
-        write_atomic(&p, "old\n", "new\n").unwrap();
+        write_atomic(&p, dir.path(), "old\n", "new\n").unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "new\n");
         // no temporary file is left behind
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
@@ -338,7 +268,7 @@ mod tests {
         let p = dir.path().join("a.yaml");
         std::fs::write(&p, "old\n").unwrap();
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
-        write_atomic(&p, "old\n", "new\n").unwrap();
+        write_atomic(&p, dir.path(), "old\n", "new\n").unwrap();
         let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o640);
     }

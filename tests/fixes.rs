@@ -251,7 +251,7 @@ fn a_file_changed_on_disk_since_it_was_read_is_not_overwritten() {
     let edited = BEFORE.replace("# core", "# core, edited");
     std::fs::write(root.join(PATH), &edited).unwrap();
     assert!(matches!(
-        fix::write_atomic(&p.path, &p.original, &p.fixed),
+        fix::write_atomic(&p.path, &root, &p.original, &p.fixed),
         Err(WriteError::ChangedOnDisk)
     ));
     assert_eq!(read(&dir), edited);

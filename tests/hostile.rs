@@ -15,23 +15,58 @@ fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_o11ylint"))
 }
 
-/// Run with a hang watchdog of 120 s.
+/// Run with a hang watchdog of 120 s. Standard output and error are read
+/// while the process runs (a full pipe must not look like a hang).
 fn run(mut cmd: Command) -> Output {
-    let mut child = cmd
+    let child = cmd
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    wait_watchdog(child, None)
+}
+
+/// Wait for `child` (writing `input` to its standard input, if any), reading
+/// its output; kill it and fail after 120 s.
+fn wait_watchdog(mut child: std::process::Child, input: Option<String>) -> Output {
+    use std::io::Read;
+    let writer = input.map(|text| {
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(text.as_bytes());
+        })
+    });
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
     let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
         }
         if start.elapsed() > Duration::from_secs(120) {
             let _ = child.kill();
             panic!("o11ylint did not finish within 120 s (hang)");
         }
         std::thread::sleep(Duration::from_millis(20));
+    };
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    Output {
+        status,
+        stdout: t_out.join().unwrap(),
+        stderr: t_err.join().unwrap(),
     }
 }
 
@@ -360,3 +395,56 @@ fn extreme_numbers_never_panic() {
         assert!(!d.is_empty(), "{name}: expected findings");
     }
 }
+
+// Regression tests for the hostile-input review (../shared/reference/
+// hostile-review.md), one per case id, grouped by area.
+#[path = "hostile/files.rs"]
+mod files;
+#[path = "hostile/output.rs"]
+mod output;
+#[path = "hostile/parsers.rs"]
+mod parsers;
+
+/// A throw-away repository (a `.git` directory marks the root).
+pub fn repo() -> tempfile::TempDir {
+    let tmp = tempfile::Builder::new()
+        .prefix("o11ylint-hostile")
+        .tempdir()
+        .unwrap();
+    std::fs::create_dir(tmp.path().join(".git")).unwrap();
+    tmp
+}
+
+/// `o11ylint ARGS` in `dir`, with the hang watchdog.
+pub fn o11ylint(dir: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(bin());
+    cmd.args(args).current_dir(dir);
+    run(cmd)
+}
+
+/// The same with `text` on standard input.
+pub fn o11ylint_stdin(dir: &Path, args: &[&str], text: &str) -> Output {
+    let child = Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_watchdog(child, Some(text.to_string()))
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn json_diags(o: &Output) -> Vec<serde_json::Value> {
+    diagnostics(o)
+}
+
+pub const CANARY_RULES: &str = CANARY;

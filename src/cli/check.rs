@@ -161,7 +161,9 @@ pub fn lint(args: &CheckArgs, root: &Path, policy: &Policy) -> Result<Outcome, i
     };
     if args.verbose {
         for n in &outcome.notes {
-            eprintln!("{n}");
+            // file names are user-controlled: escaped, also for
+            // `--format github` (the runner reads commands from stderr)
+            eprintln!("{}", crate::diag::escape::text(n));
         }
     }
     Ok(outcome)
@@ -175,11 +177,19 @@ pub fn report(args: &CheckArgs, outcome: &Outcome, root: &Path, color: bool) -> 
     if let Some(path) = &args.output {
         let mut buf = Vec::new();
         let _ = write_report(&mut buf, args.format, outcome, root, false);
-        if let Err(e) = std::fs::write(path, &buf) {
+        // never through a symbolic link (a pull request can commit one
+        // where CI writes its report), and a relative path stays below the
+        // working directory
+        let cwd = std::env::current_dir().ok();
+        let within = if path.is_relative() {
+            cwd.as_deref()
+        } else {
+            None
+        };
+        if let Err(e) = crate::source::guard::write_atomic(path, &buf, within, None) {
             eprintln!(
-                "error: cannot write {}: {}",
-                path.display(),
-                crate::source::walk::io_message(&e)
+                "error: cannot write {}: {e}",
+                crate::diag::escape::path(path)
             );
             return EXIT_ERROR;
         }

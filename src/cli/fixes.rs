@@ -13,6 +13,7 @@ use std::path::Path;
 
 use super::check::{lint, report};
 use super::{CheckArgs, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use crate::diag::escape;
 use crate::fix::{self, FileFix};
 use crate::policy::Policy;
 
@@ -30,7 +31,12 @@ fn describe(f: &FileFix) -> Vec<String> {
         .map(|g| {
             format!(
                 "  {}:{}:{}: [{} {}] {}",
-                f.display, g.at.line, g.at.column, g.code, g.name, g.message
+                escape::text(&f.display),
+                g.at.line,
+                g.at.column,
+                g.code,
+                g.name,
+                escape::text(&g.message)
             )
         })
         .collect()
@@ -51,7 +57,7 @@ pub fn run(args: &CheckArgs, root: &Path, policy: &Policy, color: bool) -> i32 {
             }
         }
         for p in &plans {
-            eprintln!("would fix in {}:", p.display);
+            eprintln!("would fix in {}:", escape::text(&p.display));
             for l in describe(p) {
                 eprintln!("{l}");
             }
@@ -71,18 +77,18 @@ pub fn run(args: &CheckArgs, root: &Path, policy: &Policy, color: bool) -> i32 {
     let mut fixed_files = 0;
     let mut fixed_findings = 0;
     for p in &plans {
-        match fix::write_atomic(&p.path, &p.original, &p.fixed) {
+        match fix::write_atomic(&p.path, root, &p.original, &p.fixed) {
             Ok(()) => {
                 fixed_files += 1;
                 fixed_findings += p.applied.len();
-                eprintln!("fixed {}:", p.display);
+                eprintln!("fixed {}:", escape::text(&p.display));
                 for l in describe(p) {
                     eprintln!("{l}");
                 }
             }
             Err(e) => {
                 failed = true;
-                eprintln!("error: {}: {e}", p.display);
+                eprintln!("error: {}: {e}", escape::text(&p.display));
             }
         }
     }

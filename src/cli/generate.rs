@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::contracts::{self, KINDS};
+use crate::diag::escape;
 use crate::engine::{self, Options};
 use crate::generate::{self, Drift, Settings};
 use crate::policy::{find_root, Policy};
@@ -40,7 +41,7 @@ pub fn run(args: &GenerateArgs) -> i32 {
     let settings = match Settings::from_policy(&policy, args.source_prefix.as_deref()) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", escape::text(&e));
             return EXIT_ERROR;
         }
     };
@@ -68,7 +69,7 @@ pub fn run(args: &GenerateArgs) -> i32 {
                 }
             }
             for e in errors {
-                eprintln!("  {}: {}", e.file, e.message);
+                eprintln!("  {}: {}", escape::text(&e.file), escape::text(&e.message));
             }
             return EXIT_FINDINGS;
         }
@@ -76,7 +77,7 @@ pub fn run(args: &GenerateArgs) -> i32 {
     let outputs = match generate::generate(&loaded, &settings) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("error: {e}; nothing was generated");
+            eprintln!("error: {}; nothing was generated", escape::text(&e));
             return EXIT_FINDINGS;
         }
     };
@@ -90,14 +91,18 @@ pub fn run(args: &GenerateArgs) -> i32 {
             return EXIT_OK;
         }
         for d in &drifts {
+            let path = escape::text(d.path());
             match d {
-                Drift::Changed { path, diff } => {
+                Drift::Changed { diff, .. } => {
                     println!("drift: {path} differs from what the contracts produce");
-                    print!("{diff}");
+                    print!("{}", escape::lines(diff));
                 }
-                Drift::Missing { path } => println!("drift: {path} is missing"),
-                Drift::Stale { path } => {
+                Drift::Missing { .. } => println!("drift: {path} is missing"),
+                Drift::Stale { .. } => {
                     println!("drift: {path} is not produced by any contract (stale)")
+                }
+                Drift::NotRegular { why, .. } => {
+                    println!("drift: {path} {}", escape::text(why))
                 }
             }
         }
@@ -117,7 +122,7 @@ pub fn run(args: &GenerateArgs) -> i32 {
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("error: {e}; generated/ left as it was");
+            eprintln!("error: {}; generated/ left as it was", escape::text(&e));
             EXIT_ERROR
         }
     }

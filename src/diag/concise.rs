@@ -13,18 +13,19 @@ pub fn write_all(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<(
     Ok(())
 }
 
-/// One finding as one line (newlines in the message are flattened so the
-/// line stays one line).
+/// One finding as one line: the file name and the message are escaped
+/// ([`super::escape::text`]), so the line stays one line and no control
+/// character reaches the terminal or a workflow log.
 pub fn line(d: &Diagnostic) -> String {
     let p = d.primary.start();
     format!(
         "{}:{}:{}: {}[{} {}] {}",
-        d.file(),
+        super::escape::text(d.file()),
         p.line,
         p.column,
         d.severity.as_str(),
         d.code,
         d.name,
-        d.message.replace(['\r', '\n'], " ")
+        super::escape::text(&d.message.replace(['\r', '\n'], " "))
     )
 }

@@ -1,5 +1,6 @@
 //! rustc-style output through `codespan-reporting`.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::ops::Range;
 
@@ -9,12 +10,17 @@ use codespan_reporting::diagnostic::{
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, termcolor::Buffer, Config};
 
+use super::escape;
 use super::{Diagnostic, Severity, Summary};
 use crate::source::FileRef;
 
 /// The files one diagnostic refers to, indexed by position in `files`.
+/// Names and source text are escaped (user-controlled: control characters
+/// must not reach the terminal or a workflow log; see [`super::escape`]).
 struct DiagFiles<'a> {
     files: Vec<&'a FileRef>,
+    names: Vec<String>,
+    sources: Vec<Cow<'a, str>>,
 }
 
 impl<'a> Files<'a> for DiagFiles<'a> {
@@ -23,15 +29,15 @@ impl<'a> Files<'a> for DiagFiles<'a> {
     type Source = &'a str;
 
     fn name(&'a self, id: usize) -> Result<&'a str, FilesError> {
-        self.files
+        self.names
             .get(id)
-            .map(|f| f.display.as_str())
+            .map(String::as_str)
             .ok_or(FilesError::FileMissing)
     }
     fn source(&'a self, id: usize) -> Result<&'a str, FilesError> {
-        self.files
+        self.sources
             .get(id)
-            .map(|f| f.text.as_str())
+            .map(|s| s.as_ref())
             .ok_or(FilesError::FileMissing)
     }
     fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, FilesError> {
@@ -95,27 +101,37 @@ pub fn render(d: &Diagnostic, color: bool) -> String {
     }
     let mut labels = vec![
         CsLabel::primary(0usize, clamp(&d.primary.file, d.primary.span.range()))
-            .with_message(d.primary.message.clone()),
+            .with_message(escape::text(&d.primary.message)),
     ];
     for r in &d.related {
         let id = id_of(&r.file, &mut files);
         labels.push(
-            CsLabel::secondary(id, clamp(&r.file, r.span.range())).with_message(r.message.clone()),
+            CsLabel::secondary(id, clamp(&r.file, r.span.range()))
+                .with_message(escape::text(&r.message)),
         );
     }
     let mut notes = Vec::new();
     if let Some(h) = &d.help {
-        notes.push(format!("help: {h}"));
+        notes.push(format!("help: {}", escape::lines(h)));
     }
     if let Some(reason) = &d.suppressed {
-        notes.push(format!("suppressed: {reason}"));
+        notes.push(format!("suppressed: {}", escape::text(reason)));
     }
     let cs = CsDiagnostic::new(cs_severity(d.severity))
         .with_code(format!("{} {}", d.code, d.name))
-        .with_message(d.message.clone())
+        .with_message(escape::text(&d.message))
         .with_labels(labels)
         .with_notes(notes);
-    let db = DiagFiles { files };
+    let names = files
+        .iter()
+        .map(|f| escape::text(&f.display).into_owned())
+        .collect();
+    let sources = files.iter().map(|f| escape::same_length(&f.text)).collect();
+    let db = DiagFiles {
+        files,
+        names,
+        sources,
+    };
     let config = Config::default();
     let mut buf = if color {
         Buffer::ansi()
@@ -130,8 +146,8 @@ pub fn render(d: &Diagnostic, color: bool) -> String {
             d.severity.as_str(),
             d.code,
             d.name,
-            d.message,
-            d.file(),
+            escape::text(&d.message),
+            escape::text(d.file()),
             p.line,
             p.column
         );

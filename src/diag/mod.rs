@@ -2,6 +2,7 @@
 
 pub mod checkstyle;
 pub mod concise;
+pub mod escape;
 pub mod github;
 pub mod gitlab;
 pub mod human;

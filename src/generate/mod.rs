@@ -114,30 +114,106 @@ pub fn confined(rel: &str) -> Result<(), String> {
 /// A file that differs between disk and contracts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Drift {
-    Changed { path: String, diff: String },
-    Missing { path: String },
-    Stale { path: String },
+    /// `have` is the text on disk (a regular file under the size limit).
+    Changed {
+        path: String,
+        diff: String,
+        have: String,
+    },
+    Missing {
+        path: String,
+    },
+    Stale {
+        path: String,
+    },
+    /// Not a regular file, or reached through a symbolic link: never read
+    /// (a committed link could point at any file on the machine).
+    NotRegular {
+        path: String,
+        why: String,
+    },
 }
 
 impl Drift {
     pub fn path(&self) -> &str {
         match self {
-            Drift::Changed { path, .. } | Drift::Missing { path } | Drift::Stale { path } => path,
+            Drift::Changed { path, .. }
+            | Drift::Missing { path }
+            | Drift::Stale { path }
+            | Drift::NotRegular { path, .. } => path,
         }
     }
 }
 
-/// Compare outputs with `root/generated` without writing anything.
+/// Largest generated file read back for comparison.
+pub const MAX_GENERATED_BYTES: u64 = crate::source::walk::DEFAULT_MAX_FILE_BYTES;
+
+/// The first symbolic link on the way from `root` to `rel` (inclusive), if
+/// any: nothing under `generated/` is ever read through a link.
+fn link_on_path(root: &Path, rel: &str) -> Option<String> {
+    let mut p = root.to_path_buf();
+    let mut shown = String::new();
+    for c in Path::new(rel).components() {
+        p.push(c);
+        if !shown.is_empty() {
+            shown.push('/');
+        }
+        shown.push_str(&c.as_os_str().to_string_lossy());
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(shown);
+        }
+    }
+    None
+}
+
+/// Read a generated file without following links and with a size limit.
+fn read_generated(root: &Path, rel: &str) -> Result<Option<String>, String> {
+    use crate::source::guard::{self, Guard, Links};
+    use crate::source::walk::ReadError;
+    if let Some(link) = link_on_path(root, rel) {
+        return Err(if link == rel {
+            "is a symbolic link; generated files must be regular files (it is not read)".into()
+        } else {
+            format!("is reached through the symbolic link `{link}`; it is not read")
+        });
+    }
+    match guard::read_text(
+        &root.join(rel),
+        Guard::new(MAX_GENERATED_BYTES, Links::Refuse),
+    ) {
+        Ok(t) => Ok(Some(t)),
+        Err(ReadError::Io(_)) if !root.join(rel).exists() => Ok(None),
+        Err(ReadError::Io(m)) => Err(format!("cannot be read: {m}")),
+        Err(e) => Err(format!("is {}; it is not read", e.message())),
+    }
+}
+
+/// Compare outputs with `root/generated` without writing anything. A file
+/// is read only when it is a regular file under the size limit reached
+/// without any symbolic link; anything else is drift, never read.
 pub fn check(root: &Path, outputs: &Outputs) -> Vec<Drift> {
     let mut drifts = Vec::new();
+    if let Some(link) = link_on_path(root, OUT_DIR) {
+        drifts.push(Drift::NotRegular {
+            path: link,
+            why: "is a symbolic link; `generated/` must be a real directory (it is not read)"
+                .into(),
+        });
+        return drifts;
+    }
     for (rel, want) in outputs {
-        match std::fs::read_to_string(root.join(rel)) {
-            Ok(have) if &have == want => {}
-            Ok(have) => drifts.push(Drift::Changed {
+        match read_generated(root, rel) {
+            Ok(Some(have)) if &have == want => {}
+            Ok(Some(have)) => drifts.push(Drift::Changed {
                 path: rel.clone(),
                 diff: short_diff(&have, want, rel),
+                have,
             }),
-            Err(_) => drifts.push(Drift::Missing { path: rel.clone() }),
+            Ok(None) => drifts.push(Drift::Missing { path: rel.clone() }),
+            Err(why) => drifts.push(Drift::NotRegular {
+                path: rel.clone(),
+                why,
+            }),
         }
     }
     let mut on_disk = Vec::new();
@@ -148,6 +224,7 @@ pub fn check(root: &Path, outputs: &Outputs) -> Vec<Drift> {
         }
     }
     drifts.sort_by(|a, b| a.path().cmp(b.path()));
+    drifts.dedup_by(|a, b| a.path() == b.path());
     drifts
 }
 
@@ -162,6 +239,8 @@ fn list_files(dir: &Path, rel: &str, out: &mut Vec<String>, depth: usize) {
         let name = e.file_name().to_string_lossy().into_owned();
         let Ok(ft) = e.file_type() else { continue };
         let child = format!("{rel}/{name}");
+        // `file_type` does not follow links: a link to a directory is
+        // listed (and reported), never walked
         if ft.is_dir() {
             list_files(&e.path(), &child, out, depth + 1);
         } else {
@@ -269,7 +348,7 @@ mod tests {
         let d = check(tmp.path(), &outs);
         assert_eq!(d.len(), 2);
         assert!(
-            matches!(&d[0], Drift::Changed { path, diff } if path == "generated/a/x.yaml" && diff.contains("-a: 2"))
+            matches!(&d[0], Drift::Changed { path, diff, .. } if path == "generated/a/x.yaml" && diff.contains("-a: 2"))
         );
         assert!(matches!(&d[1], Drift::Stale { path } if path == "generated/stale.json"));
         write(tmp.path(), &outs).unwrap();

@@ -227,6 +227,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &meta::suppression_without_reason::SuppressionWithoutReason,
         &meta::unreadable_file::UnreadableFile,
         &meta::internal_error::InternalError,
+        &meta::complexity_budget::ComplexityBudget,
         &syntax::yaml_syntax::YamlSyntax,
         &syntax::json_syntax::JsonSyntax,
         &syntax::alloy_syntax::AlloySyntax,

@@ -4,6 +4,7 @@
 //! 1-based line/column (columns count Unicode scalar values), the language
 //! server gets 0-based UTF-16 positions. Both come from [`LineIndex`].
 
+pub mod guard;
 pub mod walk;
 
 use std::ops::Range;

@@ -1,7 +1,6 @@
 //! Finding the files to lint and reading them safely.
 
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Extensions the engine may have something to say about.
@@ -125,40 +124,53 @@ pub fn has_candidate_extension(path: &Path) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {
     Io(String),
-    TooLarge { size: u64, limit: u64 },
-    NotUtf8 { valid_up_to: usize },
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
+    NotUtf8 {
+        valid_up_to: usize,
+    },
+    /// A symbolic link where none may be (e.g. in `generated/`).
+    Symlink,
+    /// A symbolic link whose target lies outside the repository.
+    OutsideRoot,
+    /// A FIFO, socket, device or directory.
+    NotRegular,
 }
 
-/// Read a file as UTF-8 text with a size limit; a byte-order mark is kept
-/// (parsers skip it) so offsets stay file offsets.
+impl ReadError {
+    /// A short reason, for messages.
+    pub fn message(&self) -> String {
+        match self {
+            ReadError::Io(m) => m.clone(),
+            ReadError::TooLarge { size, limit } => format!(
+                "{:.1} MiB, over the {:.0} MiB limit",
+                *size as f64 / 1048576.0,
+                *limit as f64 / 1048576.0
+            ),
+            ReadError::NotUtf8 { valid_up_to } => {
+                format!("not valid UTF-8 (first invalid byte at offset {valid_up_to})")
+            }
+            ReadError::Symlink => "a symbolic link, which is not followed here".into(),
+            ReadError::OutsideRoot => {
+                "a symbolic link to a file outside the repository; not read".into()
+            }
+            ReadError::NotRegular => {
+                "not a regular file (FIFO, socket, device or directory)".into()
+            }
+        }
+    }
+}
+
+/// Read a file as UTF-8 text with a size limit, following a symbolic link
+/// (a path the user named). Repository files read by the engine go through
+/// [`super::guard`] with the repository as the links' boundary.
 pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
-    let meta = fs::metadata(path).map_err(|e| ReadError::Io(io_message(&e)))?;
-    if !meta.is_file() {
-        return Err(ReadError::Io(
-            "not a regular file (FIFO, socket, device or directory)".into(),
-        ));
-    }
-    if meta.len() > limit {
-        return Err(ReadError::TooLarge {
-            size: meta.len(),
-            limit,
-        });
-    }
-    let file = fs::File::open(path).map_err(|e| ReadError::Io(io_message(&e)))?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // `take` guards against a file that grows while we read it.
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| ReadError::Io(io_message(&e)))?;
-    if bytes.len() as u64 > limit {
-        return Err(ReadError::TooLarge {
-            size: bytes.len() as u64,
-            limit,
-        });
-    }
-    String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
-        valid_up_to: e.utf8_error().valid_up_to(),
-    })
+    super::guard::read_text(
+        path,
+        super::guard::Guard::new(limit, super::guard::Links::Follow),
+    )
 }
 
 pub fn io_message(e: &std::io::Error) -> String {

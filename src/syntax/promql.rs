@@ -18,6 +18,110 @@ pub type Span = Range<usize>;
 pub struct PromError {
     pub message: String,
     pub span: Span,
+    /// Set when the expression was not analysed because it is over one of
+    /// o11ylint's budgets (not a syntax error: promtool may accept it);
+    /// reported by `complexity-budget` (OL005), not `promql-syntax`.
+    pub budget: bool,
+}
+
+/// Deepest nesting handed to promql-parser: parentheses, brackets, braces,
+/// aggregations, calls and unary operators. promql-parser recurses (and
+/// clones) once per level, so a deeper expression could overflow the stack
+/// and abort the whole process, which no panic handler can catch.
+pub const MAX_PROMQL_DEPTH: usize = 256;
+
+/// Most binary operators in one expression handed to promql-parser: its
+/// value-type check is quadratic in the length of an operator chain (50,000
+/// terms took 27 s), and each term is one more level of recursion.
+pub const MAX_PROMQL_BINARY_OPS: usize = 2_000;
+
+/// Refuse an expression over [`MAX_PROMQL_DEPTH`] or
+/// [`MAX_PROMQL_BINARY_OPS`] before promql-parser sees it. The depth counted
+/// is an upper bound of the AST depth: open brackets plus the unary operators
+/// still waiting for their operand at each level.
+fn over_budget(q: &str, tokens: &[Tok]) -> Option<PromError> {
+    let mut unary: Vec<usize> = vec![0];
+    let mut braces = 0usize;
+    let mut binary = 0usize;
+    let mut prev_ends_operand = false;
+    for t in tokens {
+        let id = t.id;
+        match id {
+            token::T_LEFT_PAREN | token::T_LEFT_BRACKET | token::T_LEFT_BRACE => {
+                if id == token::T_LEFT_BRACE {
+                    braces += 1;
+                }
+                unary.push(0);
+                let depth = unary.len() - 1 + unary.iter().sum::<usize>();
+                if depth > MAX_PROMQL_DEPTH {
+                    return Some(budget_error(
+                        format!(
+                            "expression nested more than {MAX_PROMQL_DEPTH} levels deep; it is not analysed (o11ylint's limit, see docs/robustness.md)"
+                        ),
+                        t.start..t.end,
+                    ));
+                }
+                prev_ends_operand = false;
+                continue;
+            }
+            token::T_RIGHT_PAREN | token::T_RIGHT_BRACKET | token::T_RIGHT_BRACE => {
+                if id == token::T_RIGHT_BRACE {
+                    braces = braces.saturating_sub(1);
+                }
+                if unary.len() > 1 {
+                    unary.pop();
+                }
+                if let Some(top) = unary.last_mut() {
+                    *top = 0;
+                }
+                prev_ends_operand = true;
+                continue;
+            }
+            _ => {}
+        }
+        if braces == 0 && is_operator(id) {
+            if prev_ends_operand {
+                binary += 1;
+                if binary > MAX_PROMQL_BINARY_OPS {
+                    return Some(budget_error(
+                        format!(
+                            "expression has more than {MAX_PROMQL_BINARY_OPS} binary operators; it is not analysed (o11ylint's limit, see docs/robustness.md)"
+                        ),
+                        t.start..t.end,
+                    ));
+                }
+            } else if let Some(top) = unary.last_mut() {
+                *top += 1;
+                let depth = unary.len() - 1 + unary.iter().sum::<usize>();
+                if depth > MAX_PROMQL_DEPTH {
+                    return Some(budget_error(
+                        format!(
+                            "expression nested more than {MAX_PROMQL_DEPTH} levels deep (unary operators); it is not analysed (o11ylint's limit, see docs/robustness.md)"
+                        ),
+                        t.start..t.end,
+                    ));
+                }
+            }
+            prev_ends_operand = false;
+            continue;
+        }
+        if ends_operand(id) {
+            if let Some(top) = unary.last_mut() {
+                *top = 0;
+            }
+        }
+        prev_ends_operand = ends_operand(id);
+    }
+    let _ = q;
+    None
+}
+
+fn budget_error(message: String, span: Span) -> PromError {
+    PromError {
+        message,
+        span,
+        budget: true,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,20 +241,29 @@ fn analyze_uncached(query: &str) -> Result<Analysis, PromError> {
         return Err(PromError {
             message: "empty expression".into(),
             span: 0..query.len(),
+            budget: false,
         });
     }
     let tokens = match lex(query) {
         Ok(t) => t,
         Err(message) => {
             let span = locate_lex_error(query, &message);
-            return Err(PromError { message, span });
+            return Err(PromError {
+                message,
+                span,
+                budget: false,
+            });
         }
     };
+    if let Some(e) = over_budget(query, &tokens) {
+        return Err(e);
+    }
     if let Some(span) = out_of_range_duration(query, &tokens) {
         return Err(PromError {
             message: "duration out of range: a duration must fit in 292 years (Prometheus' limit)"
                 .into(),
             span,
+            budget: false,
         });
     }
     let expr = match promql_parser::parser::parse(query) {
@@ -162,7 +275,11 @@ fn analyze_uncached(query: &str) -> Result<Analysis, PromError> {
             } else {
                 message
             };
-            return Err(PromError { message, span });
+            return Err(PromError {
+                message,
+                span,
+                budget: false,
+            });
         }
     };
     let facts = collect_facts(query, &expr, &tokens);
@@ -761,7 +878,8 @@ fn op_str(op: &MatchOp) -> &'static str {
 }
 
 fn walk(expr: &Expr, f: &mut AstFacts, depth: usize) {
-    if depth > 500 {
+    // unreachable: `over_budget` bounds the AST depth below this (a guard only)
+    if depth > MAX_PROMQL_DEPTH + MAX_PROMQL_BINARY_OPS + 16 {
         return;
     }
     let d = depth + 1;

@@ -22,7 +22,8 @@ impl Rule for GeneratedDrift {
     fn check_repo(&self, cx: &mut RepoCtx<'_>) {
         if !cx.whole_repo
             || !cx.root.join("contracts").is_dir()
-            || !cx.root.join(generate::OUT_DIR).is_dir()
+            || !std::fs::symlink_metadata(cx.root.join(generate::OUT_DIR))
+                .is_ok_and(|m| m.is_dir() || m.file_type().is_symlink())
         {
             return;
         }
@@ -41,7 +42,12 @@ impl Rule for GeneratedDrift {
             if !cx.policy.rule_enabled(META.code, META.name, &rel) {
                 continue;
             }
-            let text = std::fs::read_to_string(cx.root.join(&rel)).unwrap_or_default();
+            // the text is only ever what `generate::check` read through the
+            // guarded reader: never a link's target, a FIFO or a device
+            let text = match &drift {
+                Drift::Changed { have, .. } => have.clone(),
+                _ => String::new(),
+            };
             let (span, message, help) = match &drift {
                 Drift::Changed { diff, .. } => {
                     let want = outputs.get(&rel).map(String::as_str).unwrap_or("");
@@ -57,6 +63,11 @@ impl Rule for GeneratedDrift {
                     Span::empty(0),
                     format!("`{rel}` is missing: the contracts produce it"),
                     "run `make generate`".to_string(),
+                ),
+                Drift::NotRegular { why, .. } => (
+                    Span::empty(0),
+                    format!("`{rel}` {why}"),
+                    "replace it by the regular file `make generate` writes".to_string(),
                 ),
                 Drift::Stale { .. } => (
                     Span::empty(0),

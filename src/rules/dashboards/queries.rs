@@ -46,6 +46,11 @@ pub fn promql_syntax(cx: &mut Ctx<'_>, d: &Dashboard, meta: &'static RuleMeta) {
             continue; // datasource-language says it better
         }
         let span = q.span(&cx.file.text, e.span.clone());
+        if e.budget {
+            let m = format!("{}: {}", owner.describe(), e.message);
+            crate::rules::syntax::promql_syntax::budget(cx, span, &m);
+            continue;
+        }
         let label = error_label(q, &e.span);
         cx.report(
             meta,

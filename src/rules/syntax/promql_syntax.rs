@@ -26,7 +26,7 @@ impl Rule for PromqlSyntax {
                     let Some(expr) = &rule.expr else { continue };
                     if let Parsed::Prom(Err(e)) = &expr.parsed {
                         let span = expr.scalar.sub_span(&cx.file.text, e.span.clone());
-                        report(cx, span, &e.message);
+                        report(cx, span, e);
                     }
                 }
             }
@@ -34,7 +34,7 @@ impl Rule for PromqlSyntax {
                 for expr in &c.exprs {
                     if let Parsed::Prom(Err(e)) = &expr.parsed {
                         let span = expr.span(&cx.file.text, e.span.clone());
-                        report(cx, span, &e.message);
+                        report(cx, span, e);
                     }
                 }
             }
@@ -46,8 +46,25 @@ impl Rule for PromqlSyntax {
     }
 }
 
-fn report(cx: &mut Ctx<'_>, span: crate::source::Span, message: &str) {
+fn report(cx: &mut Ctx<'_>, span: crate::source::Span, e: &crate::syntax::promql::PromError) {
+    if e.budget {
+        budget(cx, span, &e.message);
+        return;
+    }
+    let message = &e.message;
     cx.report(&META, span, format!("invalid PromQL: {message}"))
         .label("here")
         .help("check the expression with `promtool check rules`; see `o11ylint explain promql-syntax`");
+}
+
+/// An expression over a budget (`complexity-budget`, OL005): not analysed,
+/// so no other rule saw it; never silently.
+pub fn budget(cx: &mut Ctx<'_>, span: crate::source::Span, message: &str) {
+    let meta = &crate::rules::meta::complexity_budget::META;
+    if !cx.enabled(meta) {
+        return;
+    }
+    cx.report(meta, span, format!("PromQL not analysed: {message}"))
+        .label("over budget")
+        .help("simplify or split the expression (recording rules); see `o11ylint explain complexity-budget` and docs/robustness.md");
 }

@@ -1,0 +1,218 @@
+//! File system: the one guarded reader, writes that never go through a
+//! symbolic link or outside the repository (review cases S1, M2, H7, S2,
+//! S4, W1, W2, P11).
+
+use std::os::unix::fs::symlink;
+use std::path::Path;
+
+use super::{json_diags, o11ylint, repo, stderr, stdout, CANARY_RULES};
+
+/// A minimal repository with one contract, generated into `generated/`.
+fn generated_repo() -> tempfile::TempDir {
+    let tmp = repo();
+    let root = tmp.path();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // the project's own contracts and policy: generation is what it is
+    for d in ["contracts", "docs/runbooks"] {
+        copy_dir(&src.join(d), &root.join(d));
+    }
+    std::fs::copy(src.join("o11ylint.yaml"), root.join("o11ylint.yaml")).unwrap();
+    let o = o11ylint(root, &["generate"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    tmp
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+fn first_generated_json(root: &Path) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(root.join("generated/grafana"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    format!("generated/grafana/{}", names[0])
+}
+
+#[test]
+fn s1_symlink_in_generated_is_drift_and_never_read() {
+    let tmp = generated_repo();
+    let root = tmp.path();
+    let secret = tmp.path().join("outside-secret.txt");
+    std::fs::write(&secret, "MY_CI_SECRET=hunter2\n").unwrap();
+    let rel = first_generated_json(root);
+    std::fs::remove_file(root.join(&rel)).unwrap();
+    symlink(&secret, root.join(&rel)).unwrap();
+    for format in ["human", "github", "sarif", "json", "concise"] {
+        let o = o11ylint(root, &["check", "--format", format, "--color", "never"]);
+        let out = stdout(&o) + &stderr(&o);
+        assert!(!out.contains("hunter2"), "{format}: secret printed:\n{out}");
+        assert!(out.contains("symbolic link"), "{format}: {out}");
+        assert_eq!(o.status.code(), Some(1), "{format}");
+    }
+    let o = o11ylint(root, &["generate", "--check"]);
+    assert!(!stdout(&o).contains("hunter2"));
+    assert!(stdout(&o).contains("is a symbolic link"), "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn m2_generated_symlink_to_dev_zero_is_not_read() {
+    let tmp = generated_repo();
+    let root = tmp.path();
+    let rel = first_generated_json(root);
+    std::fs::remove_file(root.join(&rel)).unwrap();
+    symlink("/dev/zero", root.join(&rel)).unwrap();
+    let o = o11ylint(root, &["check", "--format", "json"]);
+    let d = json_diags(&o);
+    let hits: Vec<_> = d
+        .iter()
+        .filter(|x| x["code"] == "OL814" && x["file"] == rel.as_str())
+        .collect();
+    assert_eq!(hits.len(), 1, "{d:#?}");
+    assert!(hits[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("symbolic link"));
+}
+
+#[test]
+fn h7_fifo_in_generated_does_not_block() {
+    let tmp = generated_repo();
+    let root = tmp.path();
+    let rel = first_generated_json(root);
+    std::fs::remove_file(root.join(&rel)).unwrap();
+    let st = std::process::Command::new("mkfifo")
+        .arg(root.join(&rel))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // the watchdog in `o11ylint` fails the test on a hang
+    let o = o11ylint(root, &["check", "--format", "json"]);
+    let d = json_diags(&o);
+    assert!(
+        d.iter().any(|x| x["code"] == "OL814"
+            && x["file"] == rel.as_str()
+            && x["message"]
+                .as_str()
+                .unwrap()
+                .contains("not a regular file")),
+        "{d:#?}"
+    );
+    let o = o11ylint(root, &["generate", "--check"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn w1_output_does_not_write_through_a_committed_symlink() {
+    let tmp = tempfile::tempdir().unwrap();
+    let victim = tmp.path().join("victim.sh");
+    std::fs::write(&victim, "# important\n").unwrap();
+    let root = tmp.path().join("repo");
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::write(root.join("canary.yaml"), CANARY_RULES).unwrap();
+    symlink("../victim.sh", root.join("o11ylint.sarif")).unwrap();
+    let o = o11ylint(
+        &root,
+        &["check", "--format", "sarif", "--output", "o11ylint.sarif"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("symbolic link"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "# important\n");
+    // a directory link leading out of the working directory is refused too
+    symlink(tmp.path(), root.join("up")).unwrap();
+    let o = o11ylint(
+        &root,
+        &["check", "--format", "sarif", "--output", "up/x.sarif"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!tmp.path().join("x.sarif").exists());
+    // a plain path works
+    let o = o11ylint(
+        &root,
+        &["check", "--format", "sarif", "--output", "out.sarif"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(root.join("out.sarif"))
+        .unwrap()
+        .contains("\"version\""));
+}
+
+#[test]
+fn w2_fix_does_not_write_through_a_symlink_outside_the_repository() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    let text = "groups:\n  - name: g\n    rules:\n      - alert: OpenBaoDown\n        expr: up == 0\n        labels:\n          severity: Warning\n";
+    std::fs::write(outside.join("rules.yaml"), text).unwrap();
+    let root = tmp.path().join("repo");
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    symlink("../outside/rules.yaml", root.join("ext-rules.yaml")).unwrap();
+    let o = o11ylint(&root, &["check", "--fix", "--format", "concise", "."]);
+    assert_eq!(
+        std::fs::read_to_string(outside.join("rules.yaml")).unwrap(),
+        text
+    );
+    let err = stderr(&o);
+    assert!(!err.contains("fixed ext-rules"), "{err}");
+    assert!(
+        !err.contains("outside/rules.yaml"),
+        "no machine path: {err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&outside).unwrap().flatten().collect();
+    assert_eq!(left.len(), 1, "no temporary file outside");
+}
+
+#[test]
+fn s4_symlinked_rule_file_outside_the_repository_is_not_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("rules.yaml"), CANARY_RULES).unwrap();
+    let root = tmp.path().join("repo");
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    symlink("../outside/rules.yaml", root.join("ext.yaml")).unwrap();
+    std::fs::write(root.join("in-target.yaml"), CANARY_RULES).unwrap();
+    symlink("in-target.yaml", root.join("in-link.yaml")).unwrap();
+    let o = o11ylint(&root, &["check", "--format", "json"]);
+    let d = json_diags(&o);
+    let ext: Vec<_> = d.iter().filter(|x| x["file"] == "ext.yaml").collect();
+    assert_eq!(ext.len(), 1, "{d:#?}");
+    assert_eq!(ext[0]["code"], "OL003");
+    assert!(ext[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("outside the repository"));
+    let out = stdout(&o);
+    assert!(!out.contains(outside.to_str().unwrap()), "no machine path");
+    // a link inside the repository is followed, under its own name
+    assert!(d
+        .iter()
+        .any(|x| x["file"] == "in-link.yaml" && x["code"] == "OL200"));
+}
+
+#[test]
+fn p11_named_symlink_to_extensionless_target_is_linted() {
+    let tmp = repo();
+    let root = tmp.path();
+    std::fs::write(root.join("target-no-ext"), CANARY_RULES).unwrap();
+    symlink("target-no-ext", root.join("link.yaml")).unwrap();
+    let o = o11ylint(root, &["check", "--format", "json", "link.yaml"]);
+    let d = json_diags(&o);
+    assert!(
+        d.iter()
+            .any(|x| x["file"] == "link.yaml" && x["code"] == "OL200"),
+        "{d:#?}"
+    );
+}
