@@ -21,6 +21,8 @@ fn assert_safe(what: &str, text: &str) {
 fn i1_human_view_escapes_user_text() {
     let tmp = repo();
     std::fs::write(tmp.path().join("a.yaml"), EVIL_ALERT).unwrap();
+    // the OpenBao profile requires runbooks and a severity vocabulary
+    std::fs::write(tmp.path().join("o11ylint.yaml"), "extends: openbao\n").unwrap();
     for args in [
         &["check", "--color", "never"][..],
         &["check", "--format", "concise"],
