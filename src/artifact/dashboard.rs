@@ -280,6 +280,9 @@ pub struct Panel {
     pub is_row: bool,
     /// v2: the element's key in `elements`.
     pub element: Option<Text>,
+    /// The panel shows one value per series, the last one (stat, gauge and
+    /// bar gauge reduced to `last`/`lastNotNull`, singlestat `current`).
+    pub shows_last_value: bool,
 }
 
 impl Panel {
@@ -790,6 +793,33 @@ fn build(
             r.strict = false;
         }
     }
+    // Inside a target, a datasource plugin's own macros (ClickHouse's
+    // `$timeFilter`) and, in a server-side expression, the panel's other
+    // queries (`$A / $B`) are not dashboard variables.
+    let not_a_variable = |at: usize, name: &str| {
+        let in_target = |t: &Target, siblings: &[Target]| {
+            if !(t.span.start <= at && at < t.span.end) {
+                return false;
+            }
+            let Some(plugin) = t.datasource.plugin() else {
+                return false;
+            };
+            grafana_vars::plugin_macros(plugin).contains(&name)
+                || (grafana_vars::is_expression_plugin(plugin)
+                    && siblings
+                        .iter()
+                        .any(|o| o.ref_id.as_ref().is_some_and(|id| id.value == name)))
+        };
+        panels
+            .iter()
+            .any(|p| p.targets.iter().any(|t| in_target(t, &p.targets)))
+            || annotations.iter().any(|t| in_target(t, &[]))
+    };
+    for r in refs.iter_mut() {
+        if r.strict && not_a_variable(r.span.start, &r.name) {
+            r.strict = false;
+        }
+    }
 
     Dashboard {
         form,
@@ -1024,6 +1054,7 @@ impl Builder<'_> {
             kind.as_ref().map(|k| k.value.as_str()).unwrap_or(""),
             &mut units,
         );
+        let last_only = shows_last_value(kind.as_ref().map(|k| k.value.as_str()).unwrap_or(""), p);
         let library = p
             .get("libraryPanel")
             .filter(|l| l.as_object().is_some())
@@ -1046,6 +1077,7 @@ impl Builder<'_> {
             section: 0,
             is_row,
             element: None,
+            shows_last_value: last_only,
         }
     }
 
@@ -1094,6 +1126,10 @@ impl Builder<'_> {
             }
             let mut units = Vec::new();
             collect_units(viz.get("spec").unwrap_or(Node::null()), "", &mut units);
+            let shows_last = shows_last_value(
+                kind.as_ref().map(|k| k.value.as_str()).unwrap_or(""),
+                viz.get("spec").unwrap_or(Node::null()),
+            );
             let library = (el_kind == "LibraryPanel").then(|| {
                 let l = spec.get("libraryPanel").unwrap_or(spec);
                 LibraryRef {
@@ -1122,6 +1158,7 @@ impl Builder<'_> {
                 row: None,
                 section: 0,
                 is_row: false,
+                shows_last_value: shows_last,
                 element: Some(Text {
                     value: m.key.clone(),
                     span: m.key_span.clone(),
@@ -1613,6 +1650,32 @@ fn grid_item(
     if let Some(mut g) = grid_pos(Some(ispec), group, 0) {
         g.panel = panel;
         grid.push(g);
+    }
+}
+
+/// Whether a panel (classic) or v2 viz config spec of type `kind` shows only
+/// the last value of each series: stat, gauge and bar gauge reduce with
+/// `lastNotNull` unless `options.reduceOptions` says otherwise (`values:
+/// true` shows every row; other calculations such as `mean` read the whole
+/// range); singlestat shows the last value with `valueName: current`.
+pub fn shows_last_value(kind: &str, p: &Node) -> bool {
+    match kind {
+        "stat" | "gauge" | "bargauge" => {
+            let reduce = p.path(&["options", "reduceOptions"]);
+            let Some(r) = reduce else { return true };
+            if r.get("values").and_then(Node::as_bool) == Some(true) {
+                return false;
+            }
+            match r.get("calcs").map(Node::items) {
+                None => true,
+                Some([]) => true,
+                Some(calcs) => calcs
+                    .iter()
+                    .all(|c| matches!(c.as_str(), Some("last" | "lastNotNull"))),
+            }
+        }
+        "singlestat" | "grafana-singlestat-panel" => p.get_str("valueName") == Some("current"),
+        _ => false,
     }
 }
 

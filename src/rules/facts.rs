@@ -1,7 +1,9 @@
 //! Facts every file contributes to the repository-wide phase, gathered by
 //! the engine whatever rules are enabled: which series exist (metrics
 //! contracts, recording rules) and which are read (contract alerts and
-//! dashboards), and which contract ids are declared where.
+//! dashboards), which contract ids are declared where, and which runbooks
+//! alerts link (so a runbook is not orphaned because `runbook-link` is
+//! disabled where its alert lives).
 
 use crate::artifact::contract::{ContractArtifact, ExprRole};
 use crate::artifact::rules::Parsed;
@@ -20,11 +22,40 @@ pub fn collect(artifact: &Artifact, file: &FileRef, policy: &Policy) -> FileFact
                     f.series_defined.insert(rec.value.clone());
                 }
             }
+            let keys: Vec<&str> = std::iter::once(policy.runbooks.annotation.as_str())
+                .chain(
+                    policy
+                        .runbooks
+                        .annotation_aliases
+                        .iter()
+                        .map(String::as_str),
+                )
+                .collect();
+            for (_, r) in rf.alerts() {
+                if let Some((_, v)) = keys.iter().find_map(|k| r.annotation(k)) {
+                    linked(&v.value, policy, &mut f);
+                }
+            }
         }
-        Artifact::Contract(c) => contract(c, file, policy, &mut f),
+        Artifact::Contract(c) => {
+            for a in c.alerts() {
+                if let Some(v) = a.get("runbook").and_then(|n| n.as_str()) {
+                    linked(v, policy, &mut f);
+                }
+            }
+            contract(c, file, policy, &mut f)
+        }
         _ => {}
     }
     f
+}
+
+/// A runbook link that resolves to a repository path counts as linking it.
+fn linked(value: &str, policy: &Policy, f: &mut FileFacts) {
+    use crate::rules::runbooks::runbook_link::{resolve, Resolved};
+    if let Resolved::Local(rel) = resolve(value, &policy.runbooks.base_url) {
+        f.runbooks_linked.insert(rel);
+    }
 }
 
 fn contract(c: &ContractArtifact, file: &FileRef, policy: &Policy, f: &mut FileFacts) {

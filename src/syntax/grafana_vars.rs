@@ -86,6 +86,57 @@ const MACRO_CALLS: &[&str] = &[
     "__column",
 ];
 
+/// Macros that datasource plugins expand themselves, without Grafana's
+/// `__` prefix, so they read like dashboard variables: the ClickHouse
+/// plugins (Altinity's `vertamedia-clickhouse-datasource`) and InfluxDB's
+/// InfluxQL editor. Names are the plugins' documented macros.
+pub fn plugin_macros(plugin: &str) -> &'static [&'static str] {
+    match plugin {
+        "vertamedia-clickhouse-datasource" | "altinity-clickhouse-datasource" => &[
+            "table",
+            "dateCol",
+            "dateTimeCol",
+            "from",
+            "to",
+            "interval",
+            "timeFilter",
+            "timeFilterByColumn",
+            "timeFilterMs",
+            "timeSeries",
+            "timeSeriesMs",
+            "naturalTimeSeries",
+            "unescape",
+            "adhoc",
+            "conditionalTest",
+            "columns",
+            "columnsMs",
+            "rate",
+            "rateColumns",
+            "rateColumnsAggregated",
+            "perSecond",
+            "perSecondColumns",
+            "perSecondColumnsAggregated",
+            "delta",
+            "deltaColumns",
+            "deltaColumnsAggregated",
+            "increase",
+            "increaseColumns",
+            "increaseColumnsAggregated",
+            "lttb",
+            "lttbMs",
+            "fill",
+        ],
+        "influxdb" => &["timeFilter", "interval"],
+        _ => &[],
+    }
+}
+
+/// Whether a datasource plugin type is Grafana's server-side expressions,
+/// whose queries name other queries of the panel by ref id (`$A / $B`).
+pub fn is_expression_plugin(plugin: &str) -> bool {
+    plugin == "__expr__"
+}
+
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }

@@ -415,20 +415,32 @@ impl Rule for PanelUnit {
             return;
         };
         for p in &d.panels {
+            // a unit repeated by several overrides of one panel is one finding
+            let mut seen: Vec<&str> = Vec::new();
             for u in &p.units {
                 if is_known(&u.value) || u.value.contains('$') {
                     continue;
                 }
+                if seen.contains(&u.value.as_str()) {
+                    continue;
+                }
+                seen.push(u.value.as_str());
                 // Free text without a Grafana equivalent is a custom unit
                 // ("connections"): Grafana shows it as a suffix, as intended.
                 let Some(id) = equivalent(&u.value) else {
                     continue;
                 };
+                let more = p.units.iter().filter(|o| o.value == u.value).count() - 1;
+                let again = match more {
+                    0 => String::new(),
+                    1 => " (and once more in this panel)".to_string(),
+                    n => format!(" (and {n} more times in this panel)"),
+                };
                 cx.report(
                     &META,
                     u.span.clone(),
                     format!(
-                        "unit `{}` of {} is not a Grafana unit id",
+                        "unit `{}` of {} is not a Grafana unit id{again}",
                         u.value,
                         p.describe()
                     ),

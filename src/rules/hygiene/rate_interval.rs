@@ -92,6 +92,12 @@ impl Rule for RateInterval {
             if t.instant {
                 continue; // an instant query's window is its meaning
             }
+            if p.is_some_and(|p| p.shows_last_value) {
+                // only the last point is shown: its window is the figure's
+                // meaning ("rate over the last 5m"), and a zoom-dependent
+                // window would change the number with the time range
+                continue;
+            }
             let Some(q) = &t.query else { continue };
             if q.lang != Lang::PromQL {
                 continue;

@@ -1,0 +1,133 @@
+//! The built-in profiles through the binary: a repository without
+//! `o11ylint.yaml` gets `generic`; `extends: openbao` brings the OpenBao
+//! conventions back; `extends` errors stop the run with a located message.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// A team's rule file following none of the OpenBao conventions.
+const TEAM_RULES: &str = r#"groups:
+  - name: api
+    rules:
+      - alert: ApiErrorsHigh
+        expr: sum by (service) (rate(http_requests_total{code=~"5.."}[5m])) > 1
+        for: 10m
+        labels:
+          severity: page
+        annotations:
+          runbook: docs/runbooks/missing.md
+      - alert: ApiLatencyHigh
+        expr: histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m]))) > 2
+        labels:
+          severity: ticket
+        annotations:
+          runbook_url: https://wiki.example.com/api-latency
+      - alert: ApiDown
+        expr: up{job="api"} == 0
+        annotations:
+          runbook_url: playbooks/api-down.md
+      - alert: ApiTraces
+        expr: sum by (trace_id) (rate(spans_total[5m])) > 0
+      - record: vault:raw:sum
+        expr: sum(vault_core_active)
+"#;
+
+fn repo(policy: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    write(dir.path(), "rules/api.yaml", TEAM_RULES);
+    write(dir.path(), "docs/runbooks/api-errors.md", "# API errors\n");
+    if let Some(p) = policy {
+        write(dir.path(), "o11ylint.yaml", p);
+    }
+    dir
+}
+
+fn findings(dir: &std::path::Path) -> Vec<(String, String)> {
+    let r = o11ylint(
+        dir,
+        &["check", "--format", "json", "--fail-on", "never"],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn without_a_policy_file_the_generic_profile_applies() {
+    let dir = repo(None);
+    let got = findings(dir.path());
+    let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+    // a link under an alias key to a missing runbook in a directory this
+    // repository has is reported; the other alerts need no runbook
+    assert!(
+        got.iter().any(|(n, m)| n == "runbook-link"
+            && m == "runbook `docs/runbooks/missing.md` does not exist"),
+        "{got:#?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| **n == "runbook-link").count(),
+        1,
+        "{got:#?}"
+    );
+    // the generic forbidden-label vocabulary
+    assert!(
+        got.iter()
+            .any(|(n, m)| n == "forbidden-label" && m.contains("`trace_id`")),
+        "{got:#?}"
+    );
+    // no severity vocabulary, no source-prefix convention
+    assert!(!names.contains(&"severity-vocabulary"), "{got:#?}");
+    assert!(!names.contains(&"source-prefix"), "{got:#?}");
+}
+
+#[test]
+fn extends_openbao_brings_the_profile_conventions() {
+    let dir = repo(Some("extends: openbao\n"));
+    let got = findings(dir.path());
+    let count = |rule: &str| got.iter().filter(|(n, _)| n == rule).count();
+    // `page`/`ticket` outside critical/warning/info/security, ApiDown and
+    // ApiTraces without severity
+    assert_eq!(count("severity-vocabulary"), 4, "{got:#?}");
+    // runbooks required: `runbook` is not the profile's key
+    assert!(
+        got.iter()
+            .any(|(n, m)| n == "runbook-link" && m.contains("has no `runbook_url`")),
+        "{got:#?}"
+    );
+    assert!(count("source-prefix") >= 1, "{got:#?}");
+}
+
+#[test]
+fn extends_errors_stop_the_run_with_a_location() {
+    let dir = repo(Some("version: 1\nextends: openbaoo\n"));
+    let r = o11ylint(dir.path(), &["check"], None);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("unknown profile `openbaoo`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("did you mean `openbao`?"), "{}", r.stderr);
+    assert!(r.stderr.contains("o11ylint.yaml:2:10"), "{}", r.stderr);
+
+    write(dir.path(), "o11ylint.yaml", "extends: team.yaml\n");
+    write(dir.path(), "team.yaml", "extends: ./o11ylint.yaml\n");
+    let r = o11ylint(dir.path(), &["check"], None);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("`extends` cycle"), "{}", r.stderr);
+    assert!(r.stderr.contains("team.yaml:1:10"), "{}", r.stderr);
+}
