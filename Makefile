@@ -4,6 +4,9 @@
 CARGO    ?= cargo
 BIN      := target/release/o11ylint
 CORPUS   ?= ../shared/corpus
+# Where test runs write their reports; `make reports` rewrites the checked-in
+# copies under docs/ (so `make test` leaves the working tree unchanged)
+REPORTS  ?= target/reports
 
 .PHONY: all build check test verify test-unit cargo-test promtool-test generate contracts-verify \
         docs-verify validate-generated corpus-check logql-diff test-precommit fmt clippy lint clean
@@ -63,7 +66,14 @@ cargo-test:
 ## Every corpus rule file: no panic, no internal error, PromQL verdicts agree
 ## with promtool (needs ../shared/corpus and promtool; skips without them)
 corpus-check: build
-	python3 scripts/corpus-check.py --corpus $(CORPUS) --o11ylint $(BIN)
+	@mkdir -p $(REPORTS)
+	python3 scripts/corpus-check.py --corpus $(CORPUS) --o11ylint $(BIN) \
+	  --report $(REPORTS)/promtool-agreement.md
+
+## Rewrite the reports checked in under docs/ (docs/promtool-agreement.md,
+## docs/logql-differential.md) from a fresh corpus-check and logql-diff run
+reports:
+	$(MAKE) corpus-check logql-diff REPORTS=docs
 
 ## The pre-commit hooks (.pre-commit-hooks.yaml) through the real `pre-commit
 ## try-repo` against a throwaway repository (needs pre-commit from
@@ -75,7 +85,8 @@ test-precommit:
 ## (needs node/npm; skips without them)
 logql-diff: build
 	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
-	  LOGQL_RUST="$(BIN) debug logql" tools/logql-diff/run.sh; \
+	  mkdir -p $(REPORTS); \
+	  LOGQL_RUST="$(BIN) debug logql" LOGQL_DIFF_OUT=$(REPORTS)/logql-differential.md tools/logql-diff/run.sh; \
 	else echo "SKIP logql-diff: node/npm not installed"; fi
 
 ## Every corpus Loki rule file and every collected LogQL expression (with
@@ -150,5 +161,5 @@ lint: clippy
 clean:
 	$(CARGO) clean
 
-.PHONY: loki-corpus-check fuzz
+.PHONY: loki-corpus-check fuzz reports
 .PHONY: validate-dashboard-queries examples-validate compose-up compose-down

@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::artifact::{self, Artifact};
-use crate::diag::{Diagnostic, Summary};
-use crate::policy::suppress::{self, Suppression};
+use crate::diag::{Diagnostic, Prerender, Summary};
 use crate::policy::Policy;
 use crate::rules::{self, meta, syntax, Ctx, FileFacts, RepoCtx};
 use crate::source::guard::{self, Guard, Links};
 use crate::source::walk::{self, ReadError, Walked};
-use crate::source::{display_path, FileRef, SourceFile, Span};
+use crate::source::{rel_of, FileRef, SourceFile, Span};
+use crate::suppress::inline;
+use crate::suppress::report::{apply_suppressions, report_suppressions, Pending};
+use crate::suppress::scoped;
 use crate::syntax::yaml;
 
 /// Stack of each worker thread (the main thread's default; rayon's own
@@ -36,10 +38,10 @@ pub struct Options {
     /// always kept: any change can cause them.
     pub report_only: Option<std::collections::BTreeSet<String>>,
     /// Release each file's text after its first phase: positions are cached
-    /// in the findings, and the human view pre-rendered when `prerender`
-    /// (its colour choice) is set. Keeps memory flat on large trees.
+    /// in the findings, and the view that will be printed pre-rendered when
+    /// `prerender` is set. Keeps memory flat on large trees.
     pub detach: bool,
-    pub prerender: Option<bool>,
+    pub prerender: Option<Prerender>,
 }
 
 impl Options {
@@ -85,14 +87,8 @@ pub struct FileResult {
     /// The file's inline suppressions, kept until repository-wide findings
     /// have had their chance to match them (then reported if unused).
     pub suppressions: Option<Pending>,
-}
-
-/// Suppressions of one file awaiting the repository-wide phase.
-#[derive(Debug)]
-pub struct Pending {
-    pub file: FileRef,
-    pub rel: String,
-    pub list: Vec<Suppression>,
+    /// The policy `suppressions` entries a dashboard used.
+    pub scoped: scoped::Facts,
 }
 
 impl FileResult {
@@ -167,11 +163,13 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
     };
     let mut out = Outcome::default();
     let mut facts = FileFacts::default();
+    let mut scoped_used = scoped::Facts::default();
     let mut pending: Vec<Pending> = Vec::new();
     for (w, mut r) in walked.iter().zip(results) {
         if let Some(p) = r.suppressions.take() {
             pending.push(p);
         }
+        scoped_used.merge(std::mem::take(&mut r.scoped));
         if let Some(only) = &opts.report_only {
             let (Walked::File(p) | Walked::Skipped(p, _) | Walked::Error(p, _)) = w;
             if !only.contains(&rel_of(&root_abs, p)) {
@@ -215,9 +213,9 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
             apply_suppressions(std::slice::from_mut(&mut repo_diags[i]), &mut p.list);
         }
     }
-    crate::policy::json_suppress::finish(
+    scoped::finish(
         &mut repo_diags,
-        &facts.json_suppressions,
+        &scoped_used,
         policy,
         &root_abs,
         opts.whole_repo,
@@ -293,26 +291,6 @@ fn finish(out: &mut Outcome) {
     }
 }
 
-/// The repository-relative display path of `p`. Only the directory is
-/// resolved: a symbolic link keeps its own name (a link to a file outside the
-/// repository is not shown with the target's machine path).
-pub fn rel_of(root: &Path, p: &Path) -> String {
-    let abs = match (p.parent(), p.file_name()) {
-        (Some(dir), Some(name)) => {
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            std::fs::canonicalize(dir)
-                .map(|d| d.join(name))
-                .unwrap_or_else(|_| p.to_path_buf())
-        }
-        _ => std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()),
-    };
-    display_path(root, &abs)
-}
-
 fn engine_diag(
     m: &'static rules::RuleMeta,
     policy: &Policy,
@@ -327,7 +305,7 @@ fn engine_diag(
 
 /// Let findings outlive their file's text: cache positions, pre-render the
 /// human view if asked, and point them at a text-less copy of the file.
-fn detach(diags: &mut [Diagnostic], prerender: Option<bool>) {
+fn detach(diags: &mut [Diagnostic], prerender: Option<Prerender>) {
     let mut copies: Vec<(FileRef, FileRef)> = Vec::new();
     for d in diags.iter_mut() {
         let f = d.primary.file.clone();
@@ -491,7 +469,7 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
     let mut sups = if docs.is_empty() {
         Vec::new()
     } else {
-        suppress::parse_yaml(&file.text, &docs)
+        inline::parse_yaml(&file.text, &docs)
     };
     drop(docs);
     let mut cx = Ctx::new(file, rel, root, policy);
@@ -510,8 +488,7 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
         .merge(rules::facts::collect(&artifact, file, policy));
     apply_suppressions(&mut diags, &mut sups);
     if let Artifact::Dashboard(d) = &artifact {
-        let f = crate::policy::json_suppress::apply_file(&mut diags, d, file, policy);
-        result.facts.json_suppressions.merge(f);
+        result.scoped = scoped::apply_file(&mut diags, d, file, policy);
     }
     if !sups.is_empty() {
         result.suppressions = Some(Pending {
@@ -522,98 +499,6 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
     }
     result.diagnostics = diags;
     result
-}
-
-fn apply_suppressions(diags: &mut [Diagnostic], sups: &mut [Suppression]) {
-    for d in diags.iter_mut() {
-        for s in sups.iter_mut() {
-            if s.matches(d) {
-                s.used = true;
-                d.suppressed = Some(
-                    s.reason
-                        .clone()
-                        .unwrap_or_else(|| "suppressed inline".into()),
-                );
-                break;
-            }
-        }
-    }
-}
-
-fn report_suppressions(
-    sups: &[Suppression],
-    file: &FileRef,
-    rel: &str,
-    policy: &Policy,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let unused = &meta::unused_suppression::META;
-    let no_reason = &meta::suppression_without_reason::META;
-    for s in sups {
-        if s.rules.is_empty() {
-            if policy.rule_enabled(unused.code, unused.name, rel) {
-                let msg = s.reason.clone().unwrap_or_default();
-                let mut d = engine_diag(
-                    unused,
-                    policy,
-                    rel,
-                    file,
-                    s.span.clone(),
-                    format!("o11ylint comment not understood: {msg}"),
-                );
-                d.help("write `# o11ylint: disable=RULE[,RULE] -- reason` or `# o11ylint: disable-file=RULE -- reason`");
-                diags.push(d);
-            }
-            continue;
-        }
-        let unknown: Vec<&String> = s
-            .rules
-            .iter()
-            .filter(|r| r.as_str() != "all" && rules::find(r).is_none())
-            .collect();
-        if !unknown.is_empty() && policy.rule_enabled(unused.code, unused.name, rel) {
-            let names: Vec<&str> = rules::registry().iter().map(|r| r.meta().name).collect();
-            let mut d = engine_diag(
-                unused,
-                policy,
-                rel,
-                file,
-                s.span.clone(),
-                format!("suppression names unknown rule `{}`", unknown[0]),
-            );
-            if let Some(c) = crate::diag::closest(unknown[0], names) {
-                d.help(format!("did you mean `{c}`?"));
-            }
-            diags.push(d);
-        } else if !s.used && policy.rule_enabled(unused.code, unused.name, rel) {
-            let mut d = engine_diag(
-                unused,
-                policy,
-                rel,
-                file,
-                s.span.clone(),
-                format!(
-                    "suppression of `{}` matches no diagnostic",
-                    s.rules.join(",")
-                ),
-            );
-            d.label("unused")
-                .help("remove the comment, or move it to the line before the rule it is meant for");
-            diags.push(d);
-        }
-        if s.reason.is_none() && policy.rule_enabled(no_reason.code, no_reason.name, rel) {
-            let mut d = engine_diag(
-                no_reason,
-                policy,
-                rel,
-                file,
-                s.span.clone(),
-                "suppression without a reason".into(),
-            );
-            d.help("say why after ` -- `, e.g. `# o11ylint: disable=forbidden-label -- migration, see TICKET-42`");
-            diags.push(d);
-        }
-    }
 }
 
 /// Lint one in-memory buffer as if it were `rel` under `root` (stdin, editors).

@@ -2,6 +2,24 @@
 //!
 //! Data flow: walk → read once → classify → parse (spans kept) → rules per
 //! file in parallel → repository-wide rules → suppressions → sorted output.
+//!
+//! The modules are layers, lowest first; each uses only the ones before it
+//! (`tests/layers.rs` fails on an import against this order):
+//!
+//! | layer | what |
+//! |---|---|
+//! | `source` | files, spans, line index, the guarded reader and the walkers, paths, did-you-mean |
+//! | `syntax` | parsers that keep positions: YAML, JSON, PromQL, LogQL, Alloy, Go templates, Grafana variables, durations; JSON Schema validation |
+//! | `diag` | the diagnostic model (findings, severities, edits) and the rule catalogue's types |
+//! | `policy` | configuration: the merged policy and its lookups |
+//! | `contracts` | the contract sources and the generator that compiles them |
+//! | `artifact` | models of what a file is: rule files, dashboards, contracts, Alloy |
+//! | `analysis` | analyses rules share: log-stream classification, Alloy flow |
+//! | `rules` | the rule trait, the registry, one file per rule, repository facts |
+//! | `suppress` | inline and scoped suppressions, and the findings about them |
+//! | `engine` | running the rules over files and the repository |
+//! | `outputs` | renderers, fixes, the language server, live validation |
+//! | `cli` | the command line |
 
 /// Declare a rule's metadata; its page is `rules/<name>.md`.
 #[macro_export]
@@ -24,12 +42,9 @@ pub mod cli;
 pub mod contracts;
 pub mod diag;
 pub mod engine;
-pub mod fix;
-pub mod generate;
-pub mod live;
-pub mod lsp;
+pub mod outputs;
 pub mod policy;
 pub mod rules;
-pub mod schema;
 pub mod source;
+pub mod suppress;
 pub mod syntax;

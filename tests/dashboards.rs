@@ -148,7 +148,8 @@ fn generated_dashboards_lint_clean() {
         return;
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let policy = Policy::discover(root, None).unwrap_or_else(|_| Policy::default_policy());
+    let policy = Policy::discover(root, None, o11ylint::rules::catalog())
+        .unwrap_or_else(|_| Policy::default_policy());
     let mut problems = Vec::new();
     for p in entries.flatten().map(|e| e.path()) {
         if p.extension().is_none_or(|x| x != "json") {

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use o11ylint::engine::{self, Options};
-use o11ylint::fix::{self, WriteError};
+use o11ylint::outputs::fix::{self, WriteError};
 use o11ylint::policy::Policy;
 
 const BEFORE: &str = r#"# OpenBao critical alerts
@@ -241,7 +241,7 @@ fn runbook_fix_in_a_manifest_with_crlf_line_ends() {
 fn a_file_changed_on_disk_since_it_was_read_is_not_overwritten() {
     let dir = repo();
     let root = std::fs::canonicalize(dir.path()).unwrap();
-    let policy = Policy::discover(&root, None).unwrap();
+    let policy = Policy::discover(&root, None, o11ylint::rules::catalog()).unwrap();
     let outcome = engine::run(&Options::new(root.clone(), vec![]), &policy);
     let plans = fix::plan(&outcome.diagnostics, &root, &policy);
     assert_eq!(plans.len(), 1);

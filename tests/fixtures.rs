@@ -21,7 +21,7 @@ fn fixtures_dir() -> PathBuf {
 }
 
 fn lint(dir: &Path) -> Vec<Diagnostic> {
-    let policy = Policy::discover(dir, None)
+    let policy = Policy::discover(dir, None, o11ylint::rules::catalog())
         .unwrap_or_else(|e| panic!("policy in {}: {:?}", dir.display(), e));
     let mut opts = Options::new(dir.to_path_buf(), vec![]);
     // fixture folders are not git repositories: do not let a parent's

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use o11ylint::policy::Policy;
-use o11ylint::rules::streams::alloy_flow;
+use o11ylint::analysis::alloy_flow;
 use o11ylint::syntax::alloy;
 
 fn policy() -> &'static Policy {

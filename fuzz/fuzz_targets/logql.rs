@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use o11ylint::policy::Policy;
-use o11ylint::rules::streams;
+use o11ylint::analysis::streams;
 use o11ylint::syntax::logql;
 
 fn policy() -> &'static Policy {

@@ -1,5 +1,9 @@
-//! Analyses over parsed queries, between `syntax/` (and the artifact models)
-//! and `rules/`: what a query outputs (labels, value kind), computed once per
-//! distinct expression and shared by every rule.
+//! Analyses over artifacts and parsed queries, between the artifact models
+//! and `rules/`, computed once and shared by every rule: what a query outputs
+//! (labels, value kind: [`semantics`]), which log streams a LogQL selector
+//! can read ([`streams`]) and how log lines flow through an Alloy pipeline
+//! ([`alloy_flow`]).
 
+pub mod alloy_flow;
 pub mod semantics;
+pub mod streams;

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::artifact::rules::Parsed;
+use crate::artifact::rule_file::Parsed;
 use crate::artifact::Scalar;
 use crate::contracts::{placeholder_grafana, placeholder_source, ContractDoc, Kind};
 use crate::source::Span;

@@ -2,7 +2,7 @@
 
 pub mod contract;
 pub mod dashboard;
-pub mod rules;
+pub mod rule_file;
 
 use std::ops::Range;
 
@@ -83,7 +83,7 @@ fn encoded_len(text: &str, at: usize, ch: char, style: Style) -> usize {
 #[derive(Debug)]
 pub enum Artifact {
     /// Prometheus or Loki rule groups (plain file or PrometheusRule manifests).
-    Rules(rules::RuleFile),
+    Rules(rule_file::RuleFile),
     /// Grafana dashboard JSON, modelled (see [`dashboard`]).
     Dashboard(Box<dashboard::Dashboard>),
     /// An o11ylint contract, with its kind.
@@ -98,9 +98,9 @@ impl Artifact {
     pub fn kind_name(&self) -> &'static str {
         match self {
             Artifact::Rules(r) => match (r.backend, r.from_manifest) {
-                (rules::Backend::Prometheus, false) => "Prometheus rule file",
-                (rules::Backend::Prometheus, true) => "PrometheusRule manifest",
-                (rules::Backend::Loki, _) => "Loki rule file",
+                (rule_file::Backend::Prometheus, false) => "Prometheus rule file",
+                (rule_file::Backend::Prometheus, true) => "PrometheusRule manifest",
+                (rule_file::Backend::Loki, _) => "Loki rule file",
             },
             Artifact::Dashboard(_) => "Grafana dashboard",
             Artifact::Contract(_) => "contract",
@@ -127,7 +127,7 @@ pub fn classify_yaml(rel: &str, text: &str, docs: &[Node], policy: &Policy) -> A
             .filter(|d| is_prometheus_rule_manifest(d))
             .filter_map(|d| d.get("spec"))
             .collect();
-        return Artifact::Rules(rules::RuleFile::build(text, &groups, true, rel, policy));
+        return Artifact::Rules(rule_file::RuleFile::build(text, &groups, true, rel, policy));
     }
     let Some(first) = docs.iter().find(|d| !d.is_null()) else {
         return Artifact::Other("empty YAML document".into());
@@ -136,7 +136,13 @@ pub fn classify_yaml(rel: &str, text: &str, docs: &[Node], policy: &Policy) -> A
         return Artifact::Contract(Box::new(contract::ContractArtifact::build(first)));
     }
     if first.get("groups").is_some() && first.as_map().is_some() {
-        return Artifact::Rules(rules::RuleFile::build(text, &[first], false, rel, policy));
+        return Artifact::Rules(rule_file::RuleFile::build(
+            text,
+            &[first],
+            false,
+            rel,
+            policy,
+        ));
     }
     if let Some(kind) = first.get_str("kind") {
         return Artifact::Other(format!(

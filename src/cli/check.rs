@@ -4,8 +4,9 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::{CheckArgs, ColorChoice, FailOn, Format, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
-use crate::diag::{self, Diagnostic, Label, Severity, Summary};
+use crate::diag::{Diagnostic, Label, Severity, Summary};
 use crate::engine::{self, Options, Outcome};
+use crate::outputs::render;
 use crate::policy::{find_root, Policy, PolicyError};
 use crate::source::SourceFile;
 
@@ -38,7 +39,7 @@ pub fn print_policy_errors(errors: &[PolicyError], color: bool) {
         if e.text.is_empty() {
             eprintln!("error: {}: {}", e.file, e.message);
         } else {
-            eprint!("{}", diag::human::render(&d, color));
+            eprint!("{}", render::human::render(&d, color));
         }
     }
 }
@@ -74,7 +75,7 @@ pub fn run(args: &CheckArgs) -> i32 {
     let color = use_color(args.color, std::io::stdout().is_terminal());
     let err_color = use_color(args.color, std::io::stderr().is_terminal());
     let root = root_for(args);
-    let policy = match Policy::discover(&root, args.policy.as_deref()) {
+    let policy = match Policy::discover(&root, args.policy.as_deref(), crate::rules::catalog()) {
         Ok(p) => p,
         Err(errors) => {
             print_policy_errors(&errors, err_color);
@@ -100,7 +101,8 @@ pub fn run(args: &CheckArgs) -> i32 {
 /// Lint what `args` name (files, directories, `--stdin`, `--changed-since`).
 /// `Err` carries the exit code after the error was printed.
 pub fn lint(args: &CheckArgs, root: &Path, policy: &Policy) -> Result<Outcome, i32> {
-    let excluded = |p: &Path| args.force_exclude && policy.is_excluded(&engine::rel_of(root, p));
+    let excluded =
+        |p: &Path| args.force_exclude && policy.is_excluded(&crate::source::rel_of(root, p));
     let outcome = if args.stdin {
         let mut text = String::new();
         if std::io::stdin().read_to_string(&mut text).is_err() {
@@ -119,7 +121,7 @@ pub fn lint(args: &CheckArgs, root: &Path, policy: &Policy) -> Result<Outcome, i
         if excluded(&abs) {
             return Ok(Outcome::default());
         }
-        let rel = engine::rel_of(root, &abs);
+        let rel = crate::source::rel_of(root, &abs);
         engine::lint_buffer(text, &rel, root, policy)
     } else {
         let paths: Vec<PathBuf> = args
@@ -141,7 +143,10 @@ pub fn lint(args: &CheckArgs, root: &Path, policy: &Policy) -> Result<Outcome, i
         // still need the text, so not with --fix/--diff).
         opts.detach = !(args.fix || args.diff);
         if args.format == Format::Human || args.output.is_some() {
-            opts.prerender = Some(use_color(args.color, std::io::stdout().is_terminal()));
+            opts.prerender = Some((
+                render::human::render,
+                use_color(args.color, std::io::stdout().is_terminal()),
+            ));
         }
         if let Some(git_ref) = &args.changed_since {
             match super::changed::changed_files(root, git_ref) {
@@ -212,13 +217,13 @@ pub fn write_report(
     color: bool,
 ) -> std::io::Result<()> {
     match format {
-        Format::Human => diag::human::write_all(out, &o.diagnostics, &o.summary, color),
-        Format::Json => out.write_all(diag::json::render(&o.diagnostics, &o.summary).as_bytes()),
-        Format::Concise => diag::concise::write_all(out, &o.diagnostics),
-        Format::Github => diag::github::write_all(out, &o.diagnostics),
-        Format::Sarif => out.write_all(diag::sarif::render(&o.diagnostics, root).as_bytes()),
-        Format::Checkstyle => diag::checkstyle::write_all(out, &o.diagnostics),
-        Format::Gitlab => out.write_all(diag::gitlab::render(&o.diagnostics).as_bytes()),
+        Format::Human => render::human::write_all(out, &o.diagnostics, &o.summary, color),
+        Format::Json => out.write_all(render::json::render(&o.diagnostics, &o.summary).as_bytes()),
+        Format::Concise => render::concise::write_all(out, &o.diagnostics),
+        Format::Github => render::github::write_all(out, &o.diagnostics),
+        Format::Sarif => out.write_all(render::sarif::render(&o.diagnostics, root).as_bytes()),
+        Format::Checkstyle => render::checkstyle::write_all(out, &o.diagnostics),
+        Format::Gitlab => out.write_all(render::gitlab::render(&o.diagnostics).as_bytes()),
     }
 }
 

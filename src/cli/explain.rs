@@ -1,8 +1,8 @@
 //! `o11ylint rules` and `o11ylint explain`.
 
 use super::{EXIT_ERROR, EXIT_OK};
-use crate::diag::closest;
 use crate::rules;
+use crate::source::suggest::closest;
 
 pub fn list(json: bool) -> i32 {
     let all = rules::registry();

@@ -14,7 +14,7 @@ use std::path::Path;
 use super::check::{lint, report};
 use super::{CheckArgs, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::diag::escape;
-use crate::fix::{self, FileFix};
+use crate::outputs::fix::{self, FileFix};
 use crate::policy::Policy;
 
 fn plural(n: usize, word: &str) -> String {

@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use crate::contracts::generate::{self, Drift, Settings};
 use crate::contracts::{self, KINDS};
 use crate::diag::escape;
 use crate::engine::{self, Options};
-use crate::generate::{self, Drift, Settings};
 use crate::policy::{find_root, Policy};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -31,7 +31,7 @@ pub fn run(args: &GenerateArgs) -> i32 {
         Some(r) => std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()),
         None => find_root(Path::new(".")),
     };
-    let policy = match Policy::discover(&root, args.policy.as_deref()) {
+    let policy = match Policy::discover(&root, args.policy.as_deref(), crate::rules::catalog()) {
         Ok(p) => p,
         Err(errors) => {
             super::check::print_policy_errors(&errors, false);
@@ -65,7 +65,7 @@ pub fn run(args: &GenerateArgs) -> i32 {
                     })
                     .collect();
                 for d in &shown {
-                    eprint!("{}", crate::diag::human::render(d, false));
+                    eprint!("{}", crate::outputs::render::human::render(d, false));
                 }
             }
             for e in errors {

@@ -1,5 +1,5 @@
-//! `o11ylint server`: the language server on stdin/stdout (see `crate::lsp`).
+//! `o11ylint server`: the language server on stdin/stdout (see `crate::outputs::lsp`).
 
 pub fn run() -> i32 {
-    crate::lsp::run_stdio()
+    crate::outputs::lsp::run_stdio()
 }

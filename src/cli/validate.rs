@@ -1,14 +1,16 @@
 //! `o11ylint validate-queries`: every query of the profile against live
-//! Prometheus and Loki backends (see `crate::live` and docs/live-validation.md).
+//! Prometheus and Loki backends (see `crate::outputs::live` and docs/live-validation.md).
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{ColorChoice, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
-use crate::live::collect::{self, Backend};
-use crate::live::http::{self, Client, Settings};
-use crate::live::{self, loki::Loki, prometheus::Prometheus, report, Macros, Options, Status};
+use crate::outputs::live::collect::{self, Backend};
+use crate::outputs::live::http::{self, Client, Settings};
+use crate::outputs::live::{
+    self, loki::Loki, prometheus::Prometheus, report, Macros, Options, Status,
+};
 use crate::policy::{find_root, Policy};
 
 pub const PROMETHEUS_TOKEN_ENV: &str = "O11YLINT_PROMETHEUS_TOKEN";
@@ -209,7 +211,7 @@ pub fn run(args: &ValidateArgs) -> i32 {
         Some(r) => std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()),
         None => find_root(Path::new(".")),
     };
-    let policy = match Policy::discover(&root, args.policy.as_deref()) {
+    let policy = match Policy::discover(&root, args.policy.as_deref(), crate::rules::catalog()) {
         Ok(p) => p,
         Err(errors) => {
             super::check::print_policy_errors(&errors, false);

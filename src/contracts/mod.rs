@@ -1,6 +1,8 @@
 //! Contracts: the YAML sources of the profile (metrics, alerts, streams,
 //! dashboards), validated against `schemas/contracts/*.schema.json` with
-//! exact spans, then read into typed models for the generator.
+//! exact spans, then read into typed models for the generator ([`generate`]).
+
+pub mod generate;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,7 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::schema::{self, SchemaError};
+use crate::source::walk;
+use crate::syntax::schema::{self, SchemaError};
 use crate::syntax::yaml::{self, Node};
 
 pub const API_VERSION: &str = "o11ylint.dev/v1";
@@ -301,13 +304,14 @@ pub struct ContractSource {
 /// Read every YAML file under `<root>/contracts` (sorted) whose document is a
 /// contract (`apiVersion: o11ylint.dev/v1`); I/O and YAML errors are listed.
 pub fn read_sources(root: &Path) -> (Vec<ContractSource>, Vec<LoadError>) {
-    let mut files: Vec<PathBuf> = Vec::new();
-    collect_yaml(&root.join("contracts"), &mut files, 0);
-    files.sort();
+    let dir = root.join("contracts");
+    let files = walk::list(&dir, |p, t| {
+        t.is_file() && walk::has_extension(p, &["yaml", "yml"])
+    });
     let mut sources = Vec::new();
     let mut errors = Vec::new();
-    for path in files {
-        let rel = crate::engine::rel_of(root, &path);
+    for path in files.iter().map(|f| dir.join(f)) {
+        let rel = crate::source::rel_of(root, &path);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
@@ -383,26 +387,6 @@ pub fn load(root: &Path) -> Result<Contracts, Vec<LoadError>> {
         Ok(out)
     } else {
         Err(errors)
-    }
-}
-
-fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    if depth > 16 {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            collect_yaml(&p, out, depth + 1);
-        } else if ft.is_file()
-            && matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml"))
-        {
-            out.push(p);
-        }
     }
 }
 

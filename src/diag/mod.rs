@@ -1,19 +1,15 @@
 //! The diagnostic model shared by every rule and every output format.
 
-pub mod checkstyle;
-pub mod concise;
+pub mod catalog;
 pub mod escape;
-pub mod github;
-pub mod gitlab;
-pub mod human;
-pub mod json;
-pub mod sarif;
 
 use std::cmp::Ordering;
 
 use serde::Serialize;
 
 use crate::source::{FileRef, Position, Span};
+
+pub use catalog::{Family, RuleMeta};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -119,14 +115,18 @@ pub struct Diagnostic {
     pub rendered: Option<String>,
 }
 
+/// A renderer run on a finding before its file's text is released, with its
+/// colour choice (the human renderer lives with the other outputs).
+pub type Prerender = (fn(&Diagnostic, bool) -> String, bool);
+
 impl Diagnostic {
-    /// Cache every position, render the human view if it will be printed
-    /// (`color` is its colour choice), and point the labels of `file` at
-    /// `detached` (the same file without its text), so the text can be freed
-    /// while the run goes on.
-    pub fn detach(&mut self, file: &FileRef, detached: &FileRef, color: Option<bool>) {
-        if let Some(c) = color {
-            self.rendered = Some(human::render(self, c));
+    /// Cache every position, render the view that will be printed (when
+    /// `render` is given), and point the labels of `file` at `detached` (the
+    /// same file without its text), so the text can be freed while the run
+    /// goes on.
+    pub fn detach(&mut self, file: &FileRef, detached: &FileRef, render: Option<Prerender>) {
+        if let Some((render, color)) = render {
+            self.rendered = Some(render(self, color));
         }
         let src = self.primary.file.clone();
         for e in &mut self.fix {
@@ -179,49 +179,44 @@ impl Summary {
     }
 }
 
-/// "did you mean" candidate by edit distance (case-insensitive first).
-pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let lw = word.to_lowercase();
-    let mut best: Option<(usize, &str)> = None;
-    for c in candidates {
-        if c.to_lowercase() == lw {
-            return Some(c);
-        }
-        let d = levenshtein(&lw, &c.to_lowercase());
-        let limit = (c.chars().count().max(word.chars().count()) / 3).max(1);
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, c));
-        }
+/// A finding of rule `meta` at `span` in `file`; add to it with the builder
+/// methods below.
+pub fn new_diagnostic(
+    meta: &'static RuleMeta,
+    severity: Severity,
+    file: &FileRef,
+    span: Span,
+    message: String,
+) -> Diagnostic {
+    Diagnostic {
+        code: meta.code,
+        name: meta.name,
+        severity,
+        message,
+        help: None,
+        primary: Label::new(file, span, ""),
+        related: Vec::new(),
+        fix: Vec::new(),
+        suppressed: None,
+        rendered: None,
     }
-    best.map(|(_, c)| c)
 }
 
-pub fn levenshtein(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+impl Diagnostic {
+    pub fn help(&mut self, h: impl Into<String>) -> &mut Self {
+        self.help = Some(h.into());
+        self
     }
-    prev[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn closest_prefers_case_match_then_distance() {
-        let c = ["critical", "warning", "info"];
-        assert_eq!(closest("Critical", c), Some("critical"));
-        assert_eq!(closest("critcal", c), Some("critical"));
-        assert_eq!(closest("warn", c), None);
-        assert_eq!(closest("warnin", c), Some("warning"));
-        assert_eq!(closest("zzz", c), None);
+    pub fn label(&mut self, text: impl Into<String>) -> &mut Self {
+        self.primary.message = text.into();
+        self
+    }
+    pub fn related(&mut self, file: &FileRef, span: Span, text: impl Into<String>) -> &mut Self {
+        self.related.push(Label::new(file, span, text));
+        self
+    }
+    pub fn fix(&mut self, span: Span, replacement: impl Into<String>) -> &mut Self {
+        self.fix.push(Edit::new(span, replacement));
+        self
     }
 }

@@ -6,9 +6,6 @@
 //! from with `extends:` (a profile name or a path); chains are followed and
 //! cycles refused.
 
-pub mod json_suppress;
-pub mod suppress;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,7 +14,8 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::diag::{closest, Severity};
+use crate::diag::{RuleMeta, Severity};
+use crate::source::suggest::closest;
 use crate::source::{walk::io_message, Span};
 use crate::syntax::yaml;
 
@@ -282,8 +280,19 @@ pub struct Layer {
 /// A parsed layer: its JSON without `extends`, and `extends` with its span.
 type Parsed = (Value, Option<(String, Span)>);
 
-/// Parse and validate one policy text into JSON.
-fn load_layer(display: &str, text: &str) -> Result<Parsed, Vec<PolicyError>> {
+/// The rules a policy may name (keys of `rules:` and `overrides[].rules`),
+/// handed in by the caller (`rules::catalog()`): configuration does not know
+/// the rules.
+pub type Catalog<'a> = &'a [&'static RuleMeta];
+
+/// Parse and validate one policy text into JSON. Rule names are checked
+/// against `catalog`, except in built-in profiles (`None`; a test checks
+/// those against the rules).
+fn load_layer(
+    display: &str,
+    text: &str,
+    catalog: Option<Catalog<'_>>,
+) -> Result<Parsed, Vec<PolicyError>> {
     let err = |message: String, help: Option<String>, span: Span| PolicyError {
         file: display.to_string(),
         text: text.to_string(),
@@ -306,7 +315,7 @@ fn load_layer(display: &str, text: &str) -> Result<Parsed, Vec<PolicyError>> {
         return Ok((Value::Object(Default::default()), None));
     }
     let schema: Value = serde_json::from_str(POLICY_SCHEMA).unwrap_or(Value::Null);
-    let mut errors: Vec<PolicyError> = crate::schema::validate(&schema, doc)
+    let mut errors: Vec<PolicyError> = crate::syntax::schema::validate(&schema, doc)
         .into_iter()
         .map(|e| err(e.message, e.help, e.span))
         .collect();
@@ -322,11 +331,12 @@ fn load_layer(display: &str, text: &str) -> Result<Parsed, Vec<PolicyError>> {
             }
         }
     }
-    let names: Vec<&str> = crate::rules::registry()
+    let names: Vec<&str> = catalog
+        .unwrap_or_default()
         .iter()
-        .flat_map(|r| [r.meta().name, r.meta().code])
+        .flat_map(|m| [m.name, m.code])
         .collect();
-    for m in rule_maps {
+    for m in rule_maps.into_iter().filter(|_| catalog.is_some()) {
         for (k, _) in m.as_map().unwrap_or(&[]) {
             let key = k.as_str().unwrap_or("");
             if !names.contains(&key) {
@@ -370,8 +380,10 @@ fn resolve_layer(
     layer: &Layer,
     id: String,
     stack: &mut Vec<(String, String)>,
+    catalog: Catalog<'_>,
 ) -> Result<Value, Vec<PolicyError>> {
-    let (value, extends) = load_layer(&layer.display, &layer.text)?;
+    let built_in = id.starts_with("profile:");
+    let (value, extends) = load_layer(&layer.display, &layer.text, (!built_in).then_some(catalog))?;
     let Some((parent, span)) = extends else {
         return Ok(value);
     };
@@ -453,7 +465,7 @@ fn resolve_layer(
         ));
     }
     stack.push((parent_id.clone(), parent_layer.display.clone()));
-    let mut merged = resolve_layer(&parent_layer, parent_id, stack)?;
+    let mut merged = resolve_layer(&parent_layer, parent_id, stack, catalog)?;
     stack.pop();
     merge(&mut merged, value);
     Ok(merged)
@@ -463,18 +475,22 @@ impl Policy {
     /// The built-in default profile (`generic`) alone: the policy of a
     /// repository without `o11ylint.yaml`.
     pub fn default_policy() -> Policy {
-        Policy::load(&[]).unwrap_or_default()
+        // only built-in text: no rule name to check
+        Policy::load(&[], &[]).unwrap_or_default()
     }
 
     /// Built-in profile `name` (`generic`, `openbao`) alone.
     pub fn profile(name: &str) -> Option<Policy> {
         profile_text(name)?;
-        Policy::load(&[("profile".into(), format!("extends: {name}\n"))]).ok()
+        Policy::load(&[("profile".into(), format!("extends: {name}\n"))], &[]).ok()
     }
 
     /// Default profile merged with each `(display name, text)` layer in order;
     /// relative `extends:` paths resolve from the current directory.
-    pub fn load(layers: &[(String, String)]) -> Result<Policy, Vec<PolicyError>> {
+    pub fn load(
+        layers: &[(String, String)],
+        catalog: Catalog<'_>,
+    ) -> Result<Policy, Vec<PolicyError>> {
         let layers: Vec<Layer> = layers
             .iter()
             .map(|(display, text)| Layer {
@@ -483,12 +499,12 @@ impl Policy {
                 dir: None,
             })
             .collect();
-        Policy::load_layers(&layers)
+        Policy::load_layers(&layers, catalog)
     }
 
     /// The default profile, then each layer (its `extends:` chain first)
     /// merged over it in order.
-    pub fn load_layers(layers: &[Layer]) -> Result<Policy, Vec<PolicyError>> {
+    pub fn load_layers(layers: &[Layer], catalog: Catalog<'_>) -> Result<Policy, Vec<PolicyError>> {
         let base = Layer {
             display: format!("policies/{DEFAULT_PROFILE}.yaml (built in)"),
             text: profile_text(DEFAULT_PROFILE)
@@ -501,6 +517,7 @@ impl Policy {
             &base,
             base_id.clone(),
             &mut vec![(base_id, base.display.clone())],
+            catalog,
         )?;
         for layer in layers {
             let file_name = Path::new(&layer.display)
@@ -511,7 +528,12 @@ impl Policy {
                 Some(d) => format!("file:{}", d.join(file_name).display()),
                 None => format!("file:{}", layer.display),
             };
-            let v = resolve_layer(layer, id.clone(), &mut vec![(id, layer.display.clone())])?;
+            let v = resolve_layer(
+                layer,
+                id.clone(),
+                &mut vec![(id, layer.display.clone())],
+                catalog,
+            )?;
             merge(&mut merged, v);
         }
         let mut policy: Policy = serde_json::from_value(merged).map_err(|e| {
@@ -537,7 +559,11 @@ impl Policy {
 
     /// Find and load the policy for a repository root: `<root>/o11ylint.yaml`
     /// if present, then `extra` (`--policy`).
-    pub fn discover(root: &Path, extra: Option<&Path>) -> Result<Policy, Vec<PolicyError>> {
+    pub fn discover(
+        root: &Path,
+        extra: Option<&Path>,
+        catalog: Catalog<'_>,
+    ) -> Result<Policy, Vec<PolicyError>> {
         let mut layers = Vec::new();
         let repo_file = root.join(REPO_POLICY_FILE);
         if repo_file.is_file() {
@@ -546,7 +572,7 @@ impl Policy {
         if let Some(p) = extra {
             layers.push(read_layer(p, &p.display().to_string())?);
         }
-        Policy::load_layers(&layers)
+        Policy::load_layers(&layers, catalog)
     }
 
     fn compile(&mut self) -> Result<(), String> {
@@ -711,6 +737,15 @@ mod tests {
     }
 
     #[test]
+    fn built_in_profiles_name_only_existing_rules() {
+        // built-in text skips the rule-name check when loaded; check it here
+        for (name, text) in PROFILES {
+            let r = load_layer(name, text, Some(crate::rules::catalog()));
+            assert!(r.is_ok(), "profile {name}: {:?}", r.err());
+        }
+    }
+
+    #[test]
     fn openbao_profile_loads() {
         let p = Policy::profile("openbao").unwrap();
         assert!(p.is_forbidden_label("request_path"));
@@ -730,7 +765,11 @@ mod tests {
     #[test]
     fn layers_merge_and_override() {
         let layer = "extends: openbao\nlabels:\n  forbidden: [x]\nrules:\n  forbidden-label: {severity: warning}\noverrides:\n  - paths: [\"tests/**\"]\n    rules: {runbook-link: {enabled: false}}\n";
-        let p = Policy::load(&[("o11ylint.yaml".into(), layer.into())]).unwrap();
+        let p = Policy::load(
+            &[("o11ylint.yaml".into(), layer.into())],
+            crate::rules::catalog(),
+        )
+        .unwrap();
         assert_eq!(p.labels.forbidden, vec!["x"]);
         assert_eq!(p.severities.allowed.len(), 4, "untouched keys are kept");
         assert_eq!(
@@ -743,7 +782,11 @@ mod tests {
 
     #[test]
     fn without_extends_a_file_starts_from_generic() {
-        let p = Policy::load(&[("o11ylint.yaml".into(), "exclude: [x]\n".into())]).unwrap();
+        let p = Policy::load(
+            &[("o11ylint.yaml".into(), "exclude: [x]\n".into())],
+            crate::rules::catalog(),
+        )
+        .unwrap();
         assert!(p.severities.allowed.is_empty());
         assert_eq!(p.exclude, vec!["x"]);
     }
@@ -774,7 +817,7 @@ mod tests {
             "extends: team/mid.yaml\nlabels:\n  forbidden: [pod]\n",
         )
         .unwrap();
-        let p = Policy::discover(&d, None).unwrap();
+        let p = Policy::discover(&d, None, crate::rules::catalog()).unwrap();
         assert_eq!(p.severities.allowed, vec!["page", "ticket"]);
         assert_eq!(p.exclude, vec!["vendor/**"]);
         assert_eq!(p.labels.forbidden, vec!["pod"]);
@@ -788,7 +831,7 @@ mod tests {
         std::fs::write(d.join("a.yaml"), "extends: ./b.yaml\n").unwrap();
         std::fs::write(d.join("b.yaml"), "version: 1\nextends: ./a.yaml\n").unwrap();
         std::fs::write(d.join(REPO_POLICY_FILE), "extends: a.yaml\n").unwrap();
-        let errs = Policy::discover(&d, None).unwrap_err();
+        let errs = Policy::discover(&d, None, crate::rules::catalog()).unwrap_err();
         assert_eq!(errs.len(), 1);
         let e = &errs[0];
         assert!(e.message.starts_with("`extends` cycle: "), "{}", e.message);
@@ -797,7 +840,7 @@ mod tests {
         assert_eq!(e.span, Span::new(20, 28), "the `extends` value in b.yaml");
         // a file extending itself
         std::fs::write(d.join(REPO_POLICY_FILE), "extends: ./o11ylint.yaml\n").unwrap();
-        let errs = Policy::discover(&d, None).unwrap_err();
+        let errs = Policy::discover(&d, None, crate::rules::catalog()).unwrap_err();
         assert!(errs[0].message.contains("cycle"), "{}", errs[0].message);
         assert_eq!(errs[0].span, Span::new(9, 24));
         let _ = std::fs::remove_dir_all(&d);
@@ -805,22 +848,31 @@ mod tests {
 
     #[test]
     fn unknown_profiles_get_did_you_mean() {
-        let errs =
-            Policy::load(&[("o11ylint.yaml".into(), "extends: openboa\n".into())]).unwrap_err();
+        let errs = Policy::load(
+            &[("o11ylint.yaml".into(), "extends: openboa\n".into())],
+            crate::rules::catalog(),
+        )
+        .unwrap_err();
         assert_eq!(errs[0].message, "unknown profile `openboa`");
         assert_eq!(errs[0].help.as_deref(), Some("did you mean `openbao`?"));
         assert_eq!(errs[0].span, Span::new(9, 16));
-        let errs =
-            Policy::load(&[("o11ylint.yaml".into(), "extends: strict\n".into())]).unwrap_err();
+        let errs = Policy::load(
+            &[("o11ylint.yaml".into(), "extends: strict\n".into())],
+            crate::rules::catalog(),
+        )
+        .unwrap_err();
         assert!(errs[0]
             .help
             .as_deref()
             .unwrap()
             .contains("`generic`, `openbao`"));
-        let errs = Policy::load(&[(
-            "o11ylint.yaml".into(),
-            "extends: ./missing-o11ylint-base.yaml\n".into(),
-        )])
+        let errs = Policy::load(
+            &[(
+                "o11ylint.yaml".into(),
+                "extends: ./missing-o11ylint-base.yaml\n".into(),
+            )],
+            crate::rules::catalog(),
+        )
         .unwrap_err();
         assert!(
             errs[0].message.starts_with("cannot read policy"),
@@ -832,7 +884,11 @@ mod tests {
     #[test]
     fn unknown_keys_and_rules_are_located() {
         let text = "labels:\n  forbiden: [x]\nrules:\n  forbiden-label: {enabled: false}\n";
-        let errs = Policy::load(&[("o11ylint.yaml".into(), text.into())]).unwrap_err();
+        let errs = Policy::load(
+            &[("o11ylint.yaml".into(), text.into())],
+            crate::rules::catalog(),
+        )
+        .unwrap_err();
         assert_eq!(errs.len(), 2);
         assert_eq!(errs[0].span, Span::new(10, 18));
         assert_eq!(errs[0].help.as_deref(), Some("did you mean `forbidden`?"));

@@ -18,51 +18,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::artifact::Artifact;
-use crate::diag::{Diagnostic, Edit, Label, Severity};
+use crate::diag::Diagnostic;
+pub use crate::diag::{new_diagnostic, Family, RuleMeta};
 use crate::policy::Policy;
 use crate::source::{FileRef, Span};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    Meta,
-    Syntax,
-    Labels,
-    Streams,
-    Runbooks,
-    Severity,
-    Prefix,
-    Hygiene,
-    Contracts,
-}
-
-impl Family {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Family::Meta => "meta",
-            Family::Syntax => "syntax",
-            Family::Labels => "labels",
-            Family::Streams => "streams",
-            Family::Runbooks => "runbooks",
-            Family::Severity => "severity",
-            Family::Prefix => "prefix",
-            Family::Hygiene => "hygiene",
-            Family::Contracts => "contracts",
-        }
-    }
-}
-
-/// What `o11ylint rules` and `explain` show, and what every diagnostic
-/// carries.
-#[derive(Debug)]
-pub struct RuleMeta {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub family: Family,
-    pub severity: Severity,
-    pub summary: &'static str,
-    /// The page from `rules/<name>.md`.
-    pub doc: &'static str,
-}
 
 /// A series name read somewhere, checked against what is defined in phase 2.
 #[derive(Debug, Clone)]
@@ -97,8 +56,6 @@ pub struct FileFacts {
     pub series_used: Vec<SeriesUse>,
     /// Contract ids with their declarations (duplicates across files).
     pub contract_ids: Vec<ContractId>,
-    /// Dashboards and the policy `suppressions` entries they used.
-    pub json_suppressions: crate::policy::json_suppress::Facts,
 }
 
 impl FileFacts {
@@ -108,7 +65,6 @@ impl FileFacts {
         self.has_metrics_contract |= other.has_metrics_contract;
         self.series_used.extend(other.series_used);
         self.contract_ids.extend(other.contract_ids);
-        self.json_suppressions.merge(other.json_suppressions);
     }
 }
 
@@ -158,46 +114,6 @@ impl<'a> Ctx<'a> {
         ));
         let last = self.diags.len() - 1;
         &mut self.diags[last]
-    }
-}
-
-pub fn new_diagnostic(
-    meta: &'static RuleMeta,
-    severity: Severity,
-    file: &FileRef,
-    span: Span,
-    message: String,
-) -> Diagnostic {
-    Diagnostic {
-        code: meta.code,
-        name: meta.name,
-        severity,
-        message,
-        help: None,
-        primary: Label::new(file, span, ""),
-        related: Vec::new(),
-        fix: Vec::new(),
-        suppressed: None,
-        rendered: None,
-    }
-}
-
-impl Diagnostic {
-    pub fn help(&mut self, h: impl Into<String>) -> &mut Self {
-        self.help = Some(h.into());
-        self
-    }
-    pub fn label(&mut self, text: impl Into<String>) -> &mut Self {
-        self.primary.message = text.into();
-        self
-    }
-    pub fn related(&mut self, file: &FileRef, span: Span, text: impl Into<String>) -> &mut Self {
-        self.related.push(Label::new(file, span, text));
-        self
-    }
-    pub fn fix(&mut self, span: Span, replacement: impl Into<String>) -> &mut Self {
-        self.fix.push(Edit::new(span, replacement));
-        self
     }
 }
 
@@ -265,6 +181,13 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &contracts::unknown_metric::UnknownMetric,
     ];
     RULES
+}
+
+/// The metadata of every rule, in code order (what the policy and the
+/// renderers are given).
+pub fn catalog() -> &'static [&'static RuleMeta] {
+    static CATALOG: std::sync::OnceLock<Vec<&'static RuleMeta>> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| registry().iter().map(|r| r.meta()).collect())
 }
 
 pub fn find(name_or_code: &str) -> Option<&'static dyn Rule> {

@@ -5,6 +5,7 @@
 //! server gets 0-based UTF-16 positions. Both come from [`LineIndex`].
 
 pub mod guard;
+pub mod suggest;
 pub mod walk;
 
 use std::ops::Range;
@@ -181,6 +182,26 @@ pub fn display_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let s = rel.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// The repository-relative display path of `p`. Only the directory is
+/// resolved: a symbolic link keeps its own name (a link to a file outside the
+/// repository is not shown with the target's machine path).
+pub fn rel_of(root: &Path, p: &Path) -> String {
+    let abs = match (p.parent(), p.file_name()) {
+        (Some(dir), Some(name)) => {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            std::fs::canonicalize(dir)
+                .map(|d| d.join(name))
+                .unwrap_or_else(|_| p.to_path_buf())
+        }
+        _ => std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()),
+    };
+    display_path(root, &abs)
 }
 
 #[cfg(test)]

@@ -108,6 +108,52 @@ pub fn walk(paths: &[PathBuf], respect_ignore: bool) -> Vec<Walked> {
     out
 }
 
+/// Deepest directory level [`list`] descends to.
+const LIST_MAX_DEPTH: usize = 16;
+
+/// The entries under `dir` that are not directories and that `keep`
+/// accepts (given the path relative to `dir` and the entry's own type), as
+/// `/`-separated relative paths in path order. Symbolic links are never
+/// followed: a link, even to a directory, is an entry of its own, so a caller
+/// can refuse it (`|_, t| t.is_file()` keeps regular files only). A missing
+/// or unreadable directory lists nothing. For the tool's own trees
+/// (contracts, generated output, runbooks); what to lint is found by
+/// [`walk`].
+pub fn list(dir: &Path, keep: impl Fn(&Path, fs::FileType) -> bool) -> Vec<String> {
+    type Keep<'a> = &'a dyn Fn(&Path, fs::FileType) -> bool;
+    fn descend(dir: &Path, rel: &Path, depth: usize, keep: Keep<'_>, out: &mut Vec<PathBuf>) {
+        if depth > LIST_MAX_DEPTH {
+            return;
+        }
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let Ok(ft) = e.file_type() else { continue };
+            let child = rel.join(e.file_name());
+            if ft.is_dir() {
+                descend(&e.path(), &child, depth + 1, keep, out);
+            } else if keep(&child, ft) {
+                out.push(child);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    descend(dir, Path::new(""), 0, &keep, &mut out);
+    out.sort();
+    out.iter()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .collect()
+}
+
+/// Whether `path` ends in one of `exts` (lowercase, without the dot), in any
+/// case.
+pub fn has_extension(path: &Path, exts: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| exts.contains(&e.to_ascii_lowercase().as_str()))
+}
+
 fn key(w: &Walked) -> &Path {
     match w {
         Walked::File(p) | Walked::Skipped(p, _) | Walked::Error(p, _) => p,
@@ -115,9 +161,7 @@ fn key(w: &Walked) -> &Path {
 }
 
 pub fn has_candidate_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| CANDIDATE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    has_extension(path, CANDIDATE_EXTENSIONS)
 }
 
 /// Why a file could not be turned into text.

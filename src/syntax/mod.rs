@@ -1,5 +1,6 @@
 //! Parsers that keep positions: YAML, PromQL (adapter over `promql-parser`),
-//! LogQL (ours), durations, Go templates.
+//! LogQL (ours), Alloy, durations, Go templates, Grafana variables, and
+//! validation of YAML against the JSON Schemas we ship.
 
 pub mod alloy;
 pub mod duration;
@@ -8,4 +9,5 @@ pub mod grafana_vars;
 pub mod json;
 pub mod logql;
 pub mod promql;
+pub mod schema;
 pub mod yaml;

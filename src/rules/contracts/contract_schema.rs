@@ -2,8 +2,8 @@
 
 use crate::artifact::Artifact;
 use crate::contracts::KINDS;
-use crate::diag::closest;
 use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::source::suggest::closest;
 use crate::source::Span;
 
 crate::rule_meta!(

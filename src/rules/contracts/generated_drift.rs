@@ -1,6 +1,6 @@
 //! Generated artifacts are exactly what the contracts produce.
 
-use crate::generate::{self, Drift, Settings};
+use crate::contracts::generate::{self, Drift, Settings};
 use crate::rules::{new_diagnostic, RepoCtx, Rule, RuleMeta};
 use crate::source::{SourceFile, Span};
 

@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 
 use crate::artifact::Artifact;
-use crate::diag::closest;
 use crate::rules::dashboards::queries;
 use crate::rules::{new_diagnostic, Ctx, RepoCtx, Rule, RuleMeta, SeriesUse};
+use crate::source::suggest::closest;
 
 crate::rule_meta!(
     "OL800",

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use crate::artifact::dashboard::defined_names;
 use crate::artifact::Artifact;
-use crate::diag::closest;
 use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::source::suggest::closest;
 
 crate::rule_meta!(
     "OL717",

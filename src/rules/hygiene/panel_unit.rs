@@ -398,7 +398,8 @@ pub fn equivalent(unit: &str) -> Option<&'static str> {
         return UNITS
             .iter()
             .find(|u| {
-                u.chars().count() >= 5 && crate::diag::levenshtein(&lower, &u.to_lowercase()) == 1
+                u.chars().count() >= 5
+                    && crate::source::suggest::levenshtein(&lower, &u.to_lowercase()) == 1
             })
             .copied();
     }

@@ -1,6 +1,6 @@
 //! Policy-forbidden labels wherever they create or keep a dimension.
 
-use crate::artifact::rules::{Parsed, Rule as RuleDef};
+use crate::artifact::rule_file::{Parsed, Rule as RuleDef};
 use std::ops::Range;
 
 use crate::artifact::{Artifact, Scalar};

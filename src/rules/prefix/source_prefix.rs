@@ -1,7 +1,7 @@
 //! Raw source-prefixed metrics stay in the `openbao:*` recording layer.
 
 use crate::artifact::contract::{ContractArtifact, ExprRole};
-use crate::artifact::rules::Parsed;
+use crate::artifact::rule_file::Parsed;
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule, RuleMeta};
 use crate::source::Span;

@@ -16,7 +16,7 @@
 
 use std::path::Path;
 
-use crate::artifact::rules::Rule as RuleModel;
+use crate::artifact::rule_file::Rule as RuleModel;
 use crate::artifact::{Artifact, Scalar};
 use crate::diag::Edit;
 use crate::policy::Policy;

@@ -1,11 +1,9 @@
 //! Runbook links: present, resolvable, inside the runbook directory, and no
 //! orphans.
 
-use std::path::Path;
-
 use crate::artifact::{Artifact, Scalar};
 use crate::rules::{normalize_rel, Ctx, RepoCtx, Rule, RuleMeta};
-use crate::source::{SourceFile, Span};
+use crate::source::{walk, SourceFile, Span};
 
 crate::rule_meta!(
     "OL400",
@@ -133,10 +131,10 @@ impl Rule for RunbookLink {
         if dir.is_empty() {
             return;
         }
-        let mut runbooks = Vec::new();
-        list_markdown(&cx.root.join(&dir), &dir, &mut runbooks, 0);
-        runbooks.sort();
-        for rel in runbooks {
+        let runbooks = walk::list(&cx.root.join(&dir), |p, t| {
+            t.is_file() && walk::has_extension(p, &["md"])
+        });
+        for rel in runbooks.iter().map(|r| format!("{dir}/{r}")) {
             if cx.facts.runbooks_linked.contains(&rel) {
                 continue;
             }
@@ -163,24 +161,6 @@ impl Rule for RunbookLink {
             d.help("link it from an alert's runbook_url, or delete it");
             d.primary.message = "not linked by any alert".into();
             cx.diags.push(d);
-        }
-    }
-}
-
-fn list_markdown(dir: &Path, rel: &str, out: &mut Vec<String>, depth: usize) {
-    if depth > 16 {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            list_markdown(&e.path(), &format!("{rel}/{name}"), out, depth + 1);
-        } else if ft.is_file() && name.ends_with(".md") {
-            out.push(format!("{rel}/{name}"));
         }
     }
 }

@@ -1,11 +1,11 @@
 //! Alerts carry one of the policy's severities, matching where they live.
 
 use crate::artifact::contract::ContractArtifact;
-use crate::artifact::rules::RuleFile;
+use crate::artifact::rule_file::RuleFile;
 use crate::artifact::{Artifact, Scalar};
 use crate::contracts::Kind;
-use crate::diag::closest;
 use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::source::suggest::closest;
 
 crate::rule_meta!(
     "OL500",

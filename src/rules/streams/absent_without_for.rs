@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::artifact::rules::{Backend, Parsed};
+use crate::artifact::rule_file::{Backend, Parsed};
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule, RuleMeta};
 use crate::syntax::duration;

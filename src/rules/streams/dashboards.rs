@@ -10,7 +10,7 @@ use crate::rules::{Ctx, RuleMeta};
 use crate::source::Span;
 use crate::syntax::logql::Selector;
 
-use super::{routing_matchers, selector_classes, StreamClass};
+use crate::analysis::streams::{routing_matchers, selector_classes, StreamClass};
 
 /// Which side of the boundary one selector reads.
 struct Read {
@@ -177,8 +177,8 @@ pub fn check(cx: &mut Ctx<'_>, d: &Dashboard, meta: &'static RuleMeta) {
                 .label("restricted stream")
                 .help(format!(
                     "move the panel to a restricted dashboard: one in folder {} or tagged {} (policy `streams.restricted`)",
-                    super::list_names(folders),
-                    super::list_names(tags)
+                    crate::analysis::streams::list_names(folders),
+                    crate::analysis::streams::list_names(tags)
                 ));
             }
         }

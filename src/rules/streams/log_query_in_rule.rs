@@ -1,7 +1,7 @@
 //! A Loki rule whose expression is a log query: it returns log lines, not
 //! samples, so the ruler can neither alert on it nor record it.
 
-use crate::artifact::rules::{Backend, Parsed};
+use crate::artifact::rule_file::{Backend, Parsed};
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule, RuleMeta};
 

@@ -1,6 +1,6 @@
 //! A LogQL range window longer than the policy's `loki.max_range`.
 
-use crate::artifact::rules::{Backend, Parsed};
+use crate::artifact::rule_file::{Backend, Parsed};
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule, RuleMeta};
 

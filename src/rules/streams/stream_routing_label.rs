@@ -4,12 +4,12 @@
 use std::collections::BTreeSet;
 
 use crate::artifact::Artifact;
-use crate::diag::closest;
 use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::source::suggest::closest;
 use crate::source::Span;
 
-use super::alloy_flow::{self, Route};
-use super::{class_of, list_names, policy_streams, StreamClass};
+use crate::analysis::alloy_flow::{self, Route};
+use crate::analysis::streams::{class_of, list_names, policy_streams, StreamClass};
 
 crate::rule_meta!(
     "OL304",

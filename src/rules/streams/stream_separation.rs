@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::artifact::rules::{Backend, Group, Parsed, Rule as RuleDef};
+use crate::artifact::rule_file::{Backend, Group, Parsed, Rule as RuleDef};
 use crate::artifact::{Artifact, Scalar};
 use crate::policy::Policy;
 use crate::rules::{Ctx, Rule, RuleMeta};
@@ -13,8 +13,10 @@ use crate::source::Span;
 use crate::syntax::alloy::{Block, Config};
 use crate::syntax::logql::{self, Expr, Selector};
 
-use super::alloy_flow::{self, Route, Tenant};
-use super::{class_of, list_names, list_with, routing_matchers, selector_streams, StreamClass};
+use crate::analysis::alloy_flow::{self, Route, Tenant};
+use crate::analysis::streams::{
+    class_of, list_names, list_with, routing_matchers, selector_streams, StreamClass,
+};
 
 crate::rule_meta!(
     "OL300",

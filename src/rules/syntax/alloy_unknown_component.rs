@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use crate::artifact::Artifact;
-use crate::diag::{closest, levenshtein};
 use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::source::suggest::{closest, levenshtein};
 use crate::source::Span;
 use crate::syntax::alloy::{self, Block, Reference};
 

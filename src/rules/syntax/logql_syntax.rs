@@ -1,6 +1,6 @@
 //! LogQL parse errors in Loki rule expressions.
 
-use crate::artifact::rules::Parsed;
+use crate::artifact::rule_file::Parsed;
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule};
 

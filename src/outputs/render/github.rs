@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use super::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, Severity};
 
 pub fn write_all(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> {
     for d in diags.iter().filter(|d| d.suppressed.is_none()) {

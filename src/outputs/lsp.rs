@@ -38,6 +38,7 @@ use lsp_types::{
 
 use crate::diag::{self, Diagnostic, Edit, Label, Severity};
 use crate::engine;
+use crate::outputs::render;
 use crate::policy::{find_root, Policy, REPO_POLICY_FILE};
 use crate::rules;
 use crate::source::{FileRef, LineIndex, Span};
@@ -179,7 +180,7 @@ pub fn path_to_uri(p: &Path) -> Option<Uri> {
     } else {
         format!("/{s}")
     };
-    Uri::from_str(&format!("file://{}", diag::sarif::encode_path(&s))).ok()
+    Uri::from_str(&format!("file://{}", render::sarif::encode_path(&s))).ok()
 }
 
 fn lsp_position(file: &FileRef, offset: usize) -> Position {
@@ -216,7 +217,7 @@ impl Server {
         self.policies
             .entry(root.to_path_buf())
             .or_insert_with(|| {
-                Policy::discover(root, None).map_err(|errs| {
+                Policy::discover(root, None, crate::rules::catalog()).map_err(|errs| {
                     errs.iter()
                         .map(|e| format!("{}: {}", e.file, e.message))
                         .collect::<Vec<_>>()
@@ -243,7 +244,7 @@ impl Server {
                     .map(|n| dir.join(n))
                     .unwrap_or_else(|| p.clone());
                 let root = find_root(&dir);
-                let rel = engine::rel_of(&root, &abs);
+                let rel = crate::source::rel_of(&root, &abs);
                 (root, rel)
             }
             None => {

@@ -3,8 +3,8 @@
 //! the results.
 
 use crate::artifact::Scalar;
-use crate::diag::closest;
 use crate::policy::Policy;
+use crate::source::suggest::closest;
 use crate::source::Span;
 use crate::syntax::logql;
 use crate::syntax::promql;

@@ -151,7 +151,7 @@ pub fn plugin_lang(plugin: &str) -> Option<Lang> {
 }
 
 /// A parsed query: the same type rule files and contracts use.
-pub use crate::artifact::rules::Parsed;
+pub use crate::artifact::rule_file::Parsed;
 
 /// A query string: where it is, its interpolation and its parse.
 #[derive(Debug)]

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use crate::diag::closest;
+use crate::source::suggest::closest;
 use crate::source::Span;
 use crate::syntax::yaml::{Kind, Node, Style};
 

@@ -10,13 +10,13 @@ use codespan_reporting::diagnostic::{
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, termcolor::Buffer, Config};
 
-use super::escape;
-use super::{Diagnostic, Severity, Summary};
+use crate::diag::escape;
+use crate::diag::{Diagnostic, Severity, Summary};
 use crate::source::FileRef;
 
 /// The files one diagnostic refers to, indexed by position in `files`.
 /// Names and source text are escaped (user-controlled: control characters
-/// must not reach the terminal or a workflow log; see [`super::escape`]).
+/// must not reach the terminal or a workflow log; see [`crate::diag::escape`]).
 struct DiagFiles<'a> {
     files: Vec<&'a FileRef>,
     names: Vec<String>,

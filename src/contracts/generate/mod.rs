@@ -14,6 +14,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::contracts::Contracts;
 use crate::policy::Policy;
+use crate::source::walk;
 
 pub const OUT_DIR: &str = "generated";
 
@@ -216,9 +217,8 @@ pub fn check(root: &Path, outputs: &Outputs) -> Vec<Drift> {
             }),
         }
     }
-    let mut on_disk = Vec::new();
-    list_files(&root.join(OUT_DIR), OUT_DIR, &mut on_disk, 0);
-    for rel in on_disk {
+    for rel in walk::list(&root.join(OUT_DIR), |_, _| true) {
+        let rel = format!("{OUT_DIR}/{rel}");
         if !outputs.contains_key(&rel) {
             drifts.push(Drift::Stale { path: rel });
         }
@@ -226,27 +226,6 @@ pub fn check(root: &Path, outputs: &Outputs) -> Vec<Drift> {
     drifts.sort_by(|a, b| a.path().cmp(b.path()));
     drifts.dedup_by(|a, b| a.path() == b.path());
     drifts
-}
-
-fn list_files(dir: &Path, rel: &str, out: &mut Vec<String>, depth: usize) {
-    if depth > 16 {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Ok(ft) = e.file_type() else { continue };
-        let child = format!("{rel}/{name}");
-        // `file_type` does not follow links: a link to a directory is
-        // listed (and reported), never walked
-        if ft.is_dir() {
-            list_files(&e.path(), &child, out, depth + 1);
-        } else {
-            out.push(child);
-        }
-    }
 }
 
 /// A unified diff of at most 40 lines, disk (`a/`) to contracts (`b/`).

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use super::collect::Job;
 use super::{Outcome, Report, Status};
-use crate::diag::{self, Diagnostic, Label, Severity};
+use crate::diag::{Diagnostic, Label, Severity};
+use crate::outputs::render;
 
 /// Diagnostic of one error or no-data outcome.
 pub fn diagnostic(job: &Job, o: &Outcome) -> Option<Diagnostic> {
@@ -135,7 +136,7 @@ pub fn render(report: &Report, color: bool) -> String {
     if !diags.is_empty() {
         out.push('\n');
         for d in &diags {
-            out.push_str(&diag::human::render(d, color));
+            out.push_str(&render::human::render(d, color));
         }
     }
     for (key, n) in seen.iter().filter(|(_, n)| *n > 0) {

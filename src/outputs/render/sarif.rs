@@ -20,7 +20,7 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use super::{rule_page_url, Diagnostic, Label, Severity, REPOSITORY_URL};
+use crate::diag::{rule_page_url, Diagnostic, Label, Severity, REPOSITORY_URL};
 use crate::rules::{self, RuleMeta};
 use crate::source::{FileRef, Position};
 

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Diagnostic, Label, Summary};
+use crate::diag::{Diagnostic, Label, Summary};
 use crate::source::Position;
 
 pub const FORMAT_VERSION: u32 = 1;

@@ -324,7 +324,7 @@ fn recordings(profile: &mut Profile, file: &FileRef, doc: &ContractDoc, policy: 
                 continue;
             };
             for prefix in &prefixes {
-                let source = crate::generate::prometheus::source_name(
+                let source = crate::contracts::generate::prometheus::source_name(
                     &metric.name,
                     prefix.is_some(),
                     prefix.unwrap_or(""),

@@ -25,7 +25,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use crate::source::Span;
 use crate::syntax::alloy::{self, Block, Config, Expr, Field};
 
-use super::anchored_regex;
+use crate::analysis::streams::anchored_regex;
 
 /// The routing label of lines at some point of the pipeline.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

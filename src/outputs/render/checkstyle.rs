@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, Severity};
 
 /// Escape text for an XML attribute value. Characters XML 1.0 cannot carry
 /// (control characters other than tab, newline and carriage return) are

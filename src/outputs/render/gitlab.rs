@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, Severity};
 
 /// GitLab's scale is info, minor, major, critical, blocker.
 pub fn severity(s: Severity) -> &'static str {

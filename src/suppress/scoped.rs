@@ -23,9 +23,10 @@ use globset::Glob;
 use serde_json::Value;
 
 use crate::artifact::dashboard::Dashboard;
-use crate::diag::{closest, Diagnostic};
+use crate::diag::Diagnostic;
 use crate::policy::{JsonSuppression, Policy, REPO_POLICY_FILE};
 use crate::rules::{self, meta::unused_suppression, new_diagnostic};
+use crate::source::suggest::closest;
 use crate::source::{FileRef, SourceFile, Span};
 use crate::syntax::yaml;
 

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::Diagnostic;
+use crate::diag::Diagnostic;
 
 pub fn write_all(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> {
     for d in diags.iter().filter(|d| d.suppressed.is_none()) {
@@ -14,18 +14,18 @@ pub fn write_all(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<(
 }
 
 /// One finding as one line: the file name and the message are escaped
-/// ([`super::escape::text`]), so the line stays one line and no control
+/// ([`crate::diag::escape::text`]), so the line stays one line and no control
 /// character reaches the terminal or a workflow log.
 pub fn line(d: &Diagnostic) -> String {
     let p = d.primary.start();
     format!(
         "{}:{}:{}: {}[{} {}] {}",
-        super::escape::text(d.file()),
+        crate::diag::escape::text(d.file()),
         p.line,
         p.column,
         d.severity.as_str(),
         d.code,
         d.name,
-        super::escape::text(&d.message.replace(['\r', '\n'], " "))
+        crate::diag::escape::text(&d.message.replace(['\r', '\n'], " "))
     )
 }

@@ -1,0 +1,8 @@
+//! What the linter produces from findings and contracts: renderers of
+//! findings ([`render`]), fixes written back ([`fix`]), the language server
+//! ([`lsp`]) and live validation of queries against real backends ([`live`]).
+
+pub mod fix;
+pub mod live;
+pub mod lsp;
+pub mod render;
