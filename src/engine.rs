@@ -413,6 +413,9 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
     let mut docs: Vec<yaml::Node> = Vec::new();
     let mut load_diags = Vec::new();
     let artifact = match ext.as_str() {
+        "yaml" | "yml" if crate::syntax::foreign_template::detect(&file.text).is_some() => {
+            Artifact::Other(crate::syntax::foreign_template::detect(&file.text).unwrap_or_default())
+        }
         "yaml" | "yml" => {
             let parsed = yaml::parse(&file.text);
             for e in &parsed.errors {
@@ -430,6 +433,26 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
                         format!("invalid YAML: {}", e.message),
                     );
                     d.label(if e.fatal { "here" } else { "duplicate" });
+                    load_diags.push(d);
+                }
+            }
+            for e in &parsed.lenient {
+                if policy.rule_enabled(
+                    syntax::yaml_syntax::META.code,
+                    syntax::yaml_syntax::META.name,
+                    rel,
+                ) {
+                    let mut d = engine_diag(
+                        &syntax::yaml_syntax::META,
+                        policy,
+                        rel,
+                        file,
+                        e.span.clone(),
+                        e.message.clone(),
+                    );
+                    d.severity = d.severity.min(crate::diag::Severity::Warning);
+                    d.label("continued here at the key's indentation");
+                    d.help("indent the continuation lines past the key, or use a block scalar (`|` or `>`), so that every YAML parser reads the file");
                     load_diags.push(d);
                 }
             }

@@ -4,6 +4,7 @@
 
 pub mod alloy;
 pub mod duration;
+pub mod foreign_template;
 pub mod gotemplate;
 pub mod grafana_vars;
 pub mod json;

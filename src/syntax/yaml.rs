@@ -49,10 +49,14 @@ pub struct YamlError {
     pub fatal: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Documents {
     pub docs: Vec<Node>,
     pub errors: Vec<YamlError>,
+    /// Departures from the YAML specification that go-yaml (Prometheus,
+    /// promtool, vmalert, Loki) accepts and o11ylint read the way go-yaml
+    /// does: findings of at most warning severity.
+    pub lenient: Vec<YamlError>,
 }
 
 impl Node {
@@ -187,7 +191,133 @@ fn looks_like_float(s: &str) -> bool {
 
 /// Parse every document of `text`. Never panics; a syntax error ends parsing
 /// and is reported with its position.
+///
+/// go-yaml's leniency is followed where Prometheus relies on it: a quoted
+/// scalar whose continuation lines sit at (or left of) its key's indentation
+/// is an error for a strict parser but loads in Prometheus. Such scalars are
+/// re-indented in a copy of the text (which changes no value: a quoted
+/// scalar's line breaks fold with the indentation), the copy is parsed, and
+/// every span is mapped back to `text`; each repair is a [`Documents::lenient`]
+/// entry.
 pub fn parse(text: &str) -> Documents {
+    let strict = parse_strict(text);
+    if !strict.errors.iter().any(is_quoted_indent) {
+        return strict;
+    }
+    let mut repaired = text.to_string();
+    // origin[i]: the offset in `text` of byte i of `repaired`
+    let mut origin: Vec<usize> = (0..=text.len()).collect();
+    let mut lenient = Vec::new();
+    let mut docs = strict.clone();
+    for _ in 0..256 {
+        let Some(e) = docs.errors.iter().find(|e| is_quoted_indent(e)) else {
+            break;
+        };
+        let quote = e.span.start;
+        let inserts = reindent_quoted(&repaired, quote);
+        if inserts.is_empty() {
+            return strict;
+        }
+        let q = origin[quote.min(origin.len() - 1)];
+        let line_end = text[q..].find('\n').map(|i| q + i).unwrap_or(text.len());
+        lenient.push(YamlError {
+            message: "quoted scalar continued at or left of its key's indentation: go-yaml (Prometheus, promtool) reads it, strict YAML parsers refuse it".into(),
+            span: Span::new(q, line_end.max(q + 1).min(text.len())),
+            fatal: false,
+        });
+        for (at, n) in inserts.into_iter().rev() {
+            repaired.insert_str(at, &" ".repeat(n));
+            let o = origin[at];
+            origin.splice(at..at, std::iter::repeat_n(o, n));
+        }
+        docs = parse_strict(&repaired);
+    }
+    if docs.errors.iter().any(is_quoted_indent) {
+        return strict;
+    }
+    let map = |s: &Span| -> Span {
+        let a = origin[s.start.min(origin.len() - 1)];
+        let b = origin[s.end.min(origin.len() - 1)];
+        Span::new(a, b.max(a))
+    };
+    for d in docs.docs.iter_mut() {
+        remap(d, &map);
+    }
+    for e in docs.errors.iter_mut() {
+        e.span = map(&e.span);
+    }
+    docs.lenient = lenient;
+    docs
+}
+
+fn is_quoted_indent(e: &YamlError) -> bool {
+    e.fatal && e.message == "invalid indentation in quoted scalar"
+}
+
+fn remap(n: &mut Node, map: &dyn Fn(&Span) -> Span) {
+    n.span = map(&n.span);
+    match &mut n.kind {
+        Kind::Scalar { .. } => {}
+        Kind::Seq(items) => items.iter_mut().for_each(|i| remap(i, map)),
+        Kind::Map(pairs) => pairs.iter_mut().for_each(|(k, v)| {
+            remap(k, map);
+            remap(v, map)
+        }),
+    }
+}
+
+/// Where to insert how many spaces so that every continuation line of the
+/// quoted scalar opening at `quote` is indented two columns deeper than the
+/// line it opens on (past a `- ` sequence indicator). Empty when `quote` is
+/// not a quote or the scalar does not close.
+fn reindent_quoted(text: &str, quote: usize) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let Some(&q) = b.get(quote) else {
+        return Vec::new();
+    };
+    if q != b'"' && q != b'\'' {
+        return Vec::new();
+    }
+    let line_start = text[..quote].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let mut key_indent = 0;
+    let line = &b[line_start..quote];
+    while key_indent < line.len() && line[key_indent] == b' ' {
+        key_indent += 1;
+    }
+    while line.get(key_indent..key_indent + 2) == Some(b"- ") {
+        key_indent += 2;
+        while key_indent < line.len() && line[key_indent] == b' ' {
+            key_indent += 1;
+        }
+    }
+    let want = key_indent + 2;
+    let mut out = Vec::new();
+    let mut i = quote + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if q == b'"' => i += 2,
+            b'\'' if q == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 2,
+            c if c == q => return out,
+            b'\n' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && b[j] == b' ' {
+                    j += 1;
+                }
+                let blank = matches!(b.get(j), None | Some(b'\n') | Some(b'\r'));
+                if !blank && j - start < want {
+                    out.push((start, want - (j - start)));
+                }
+                i = j;
+            }
+            _ => i += 1,
+        }
+    }
+    Vec::new()
+}
+
+/// [`parse`] without go-yaml's leniency.
+pub fn parse_strict(text: &str) -> Documents {
     let lines = LineIndex::new(text);
     let mut out = Documents::default();
     let mut builder = Builder {
@@ -641,6 +771,32 @@ fn align(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_yaml_leniency_quoted_scalar_at_the_key_indentation() {
+        let text = "a:\n  d: \"one\n  two\"\n  e: 'x\n  y ''z'''\n  f: after\n";
+        assert!(parse_strict(text).errors.iter().any(|e| e.fatal));
+        let d = parse(text);
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        assert_eq!(d.lenient.len(), 2);
+        assert_eq!(d.lenient[0].span, Span::new(8, 12), "the opening line");
+        let root = d.docs.into_iter().next().unwrap();
+        let a = root.get("a").unwrap();
+        assert_eq!(a.get("d").unwrap().as_str(), Some("one two"));
+        assert_eq!(a.get("e").unwrap().as_str(), Some("x y 'z'"));
+        // spans point into the original text
+        let f = a.get("f").unwrap();
+        assert_eq!(&text[f.span.range()], "after");
+        let d = a.get("d").unwrap();
+        assert_eq!(&text[d.span.range()], "\"one\n  two\"");
+    }
+
+    #[test]
+    fn an_unclosed_quoted_scalar_stays_an_error() {
+        let d = parse("a:\n  d: \"one\n  two\n");
+        assert!(d.errors.iter().any(|e| e.fatal));
+        assert!(d.lenient.is_empty());
+    }
 
     fn doc(text: &str) -> Node {
         let d = parse(text);
