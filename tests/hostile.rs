@@ -404,6 +404,8 @@ mod files;
 mod output;
 #[path = "hostile/parsers.rs"]
 mod parsers;
+#[path = "hostile/regex.rs"]
+mod regex;
 
 /// A throw-away repository (a `.git` directory marks the root).
 pub fn repo() -> tempfile::TempDir {

@@ -100,22 +100,23 @@ pub fn routing_matchers<'a>(policy: &Policy, sel: &'a Selector) -> Vec<&'a Match
 }
 
 /// Compiles a label-matcher regular expression the way Loki (through
-/// Prometheus' matchers) does: anchored at both ends, `.` matching newlines.
+/// Prometheus' matchers) does: Go RE2 syntax (`\Q…\E`, ASCII `\w`),
+/// anchored at both ends, `.` matching newlines. `None` when it does not
+/// compile or is over the regex budget (see [`crate::syntax::re2`]).
 pub fn anchored_regex(pattern: &str) -> Option<Regex> {
-    regex::RegexBuilder::new(&format!("^(?s:{pattern})$"))
-        .size_limit(1 << 20)
-        .build()
-        .ok()
+    crate::syntax::re2::compile_anchored(pattern).ok()
 }
 
-/// Whether matcher `m` accepts label value `value`. A regular expression
-/// that does not compile accepts nothing (Loki rejects the query).
+/// Whether matcher `m` may accept label value `value`. A regular expression
+/// that cannot be judged (over the budget, or invalid: the LogQL syntax rule
+/// reports that) may accept anything, for `=~` and `!~` alike: a routing
+/// regex nobody can read must never pass as "matches nothing".
 pub fn matcher_accepts(m: &Matcher, value: &str) -> bool {
     match m.op {
         MatchOp::Eq => m.value == value,
         MatchOp::Neq => m.value != value,
-        MatchOp::Re => anchored_regex(&m.value).is_some_and(|r| r.is_match(value)),
-        MatchOp::Nre => anchored_regex(&m.value).is_some_and(|r| !r.is_match(value)),
+        MatchOp::Re => anchored_regex(&m.value).is_none_or(|r| r.is_match(value)),
+        MatchOp::Nre => anchored_regex(&m.value).is_none_or(|r| !r.is_match(value)),
     }
 }
 
@@ -400,8 +401,18 @@ mod tests {
     }
 
     #[test]
-    fn invalid_regex_matches_nothing() {
-        assert_eq!(classes(r#"{log_stream=~"("}"#), [Other]);
+    fn a_regex_that_cannot_be_judged_may_match_anything() {
+        // invalid for Go RE2 too: the query does not parse (logql-syntax)
+        assert!(logql::parse(r#"{log_stream=~"("}"#).is_err());
+        // Go-only syntax is translated, never "matches nothing"
+        assert_eq!(
+            classes(r#"{log_stream=~"openbao.+|\\Qx\\E"}"#),
+            [Audit, Operational, BreakGlass, Other]
+        );
+        // over the regex budget: judged conservatively
+        let big: Vec<String> = (0..20_000).map(|i| format!("v{i}")).collect();
+        let q = format!(r#"{{log_stream=~"openbao.audit|{}"}}"#, big.join("|"));
+        assert_eq!(classes(&q), [Audit, Operational, BreakGlass, Other]);
     }
 
     #[test]

@@ -10,5 +10,6 @@ pub mod grafana_vars;
 pub mod json;
 pub mod logql;
 pub mod promql;
+pub mod re2;
 pub mod schema;
 pub mod yaml;

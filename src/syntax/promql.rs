@@ -116,6 +116,65 @@ fn over_budget(q: &str, tokens: &[Tok]) -> Option<PromError> {
     None
 }
 
+/// Check every `=~`/`!~` matcher as Go RE2 and return the query with the
+/// ones whose Rust spelling differs rewritten (`None` when none does).
+fn go_regexes(q: &str, tokens: &[Tok]) -> Result<Option<String>, PromError> {
+    use crate::syntax::re2::{self, Re2Error};
+    let mut out: Option<String> = None;
+    let mut shift: isize = 0;
+    for w in tokens.windows(2) {
+        if !matches!(w[0].id, token::T_EQL_REGEX | token::T_NEQ_REGEX) || w[1].id != token::T_STRING
+        {
+            continue;
+        }
+        let raw = tok_text(q, &w[1]);
+        let value = unquote(raw);
+        let span = w[1].start..w[1].end;
+        let rust = match re2::translate(&value).and_then(|r| re2::check(&value).map(|_| r)) {
+            Ok(r) => r,
+            Err(Re2Error::Syntax(why)) => {
+                return Err(PromError {
+                    message: format!(
+                        "illegal regular expression `{}`: {why}",
+                        re2::shorten(&value)
+                    ),
+                    span,
+                    budget: false,
+                })
+            }
+            Err(Re2Error::Budget(why)) => {
+                return Err(budget_error(
+                    format!("{why} (o11ylint's limit, see docs/robustness.md)"),
+                    span,
+                ))
+            }
+        };
+        if rust == value {
+            continue;
+        }
+        // a double-quoted string: promql-parser unescapes backquoted ones too
+        let mut quoted = String::from("\"");
+        for c in rust.chars() {
+            match c {
+                '"' | '\\' => {
+                    quoted.push('\\');
+                    quoted.push(c);
+                }
+                '\n' => quoted.push_str("\\n"),
+                '\t' => quoted.push_str("\\t"),
+                c => quoted.push(c),
+            }
+        }
+        quoted.push('"');
+        let text = out.get_or_insert_with(|| q.to_string());
+        let a = (span.start as isize + shift) as usize;
+        let b = (span.end as isize + shift) as usize;
+        text.replace_range(a..b, &quoted);
+        shift += quoted.len() as isize - raw.len() as isize;
+    }
+    Ok(out)
+}
+
 fn budget_error(message: String, span: Span) -> PromError {
     PromError {
         message,
@@ -266,8 +325,20 @@ fn analyze_uncached(query: &str) -> Result<Analysis, PromError> {
             budget: false,
         });
     }
-    let expr = match promql_parser::parser::parse(query) {
+    // Matcher regexes are Go RE2: judged here (what promtool rejects is an
+    // error, what is over the regex budget is not analysed), then handed to
+    // promql-parser (which compiles with Rust's `regex`) in Rust syntax.
+    let rewritten = go_regexes(query, &tokens)?;
+    let parsed = promql_parser::parser::parse(rewritten.as_deref().unwrap_or(query));
+    let expr = match parsed {
         Ok(e) => e,
+        Err(message) if message.starts_with("illegal regex") => {
+            // every regex passed the RE2 check: Rust's default size limit
+            return Err(budget_error(
+                "a regular expression compiles past promql-parser's size limit; the expression is not analysed (o11ylint's limit, see docs/robustness.md)".into(),
+                0..query.trim_end().len(),
+            ));
+        }
         Err(message) => {
             let span = locate_parse_error(query, &tokens, &message);
             let message = if message == "invalid promql query" {

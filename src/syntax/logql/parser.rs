@@ -215,6 +215,22 @@ impl Parser<'_> {
         }
     }
 
+    /// A regular expression Loki (Go RE2) rejects is a parse error; one over
+    /// o11ylint's regex budget is accepted here (and judged conservatively
+    /// by the rules that read it). See [`crate::syntax::re2`].
+    fn check_regex(&self, value: &str, span: &Span) -> Result<(), ParseError> {
+        match crate::syntax::re2::check(value) {
+            Err(crate::syntax::re2::Re2Error::Syntax(why)) => Err(self.err_at(
+                &format!(
+                    "invalid regular expression `{}`: {why}",
+                    crate::syntax::re2::shorten(value)
+                ),
+                span.clone(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// "expected X" at the current token; a lexical error there wins.
     fn err_expected(&self, what: &str) -> ParseError {
         let t = self.token();
@@ -906,6 +922,9 @@ impl Parser<'_> {
         };
         self.bump();
         let value = self.string("a quoted string")?;
+        if matches!(op, MatchOp::Re | MatchOp::Nre) {
+            self.check_regex(&value.value, &value.span)?;
+        }
         let span = name.span.start..value.span.end;
         Ok(Matcher {
             name,
@@ -1077,6 +1096,13 @@ impl Parser<'_> {
         {
             self.bump();
             values.push(self.filter_value()?);
+        }
+        if matches!(op, LineFilterOp::Match | LineFilterOp::NotMatch) {
+            for v in &values {
+                if let FilterValue::String(lit) = v {
+                    self.check_regex(&lit.value, &lit.span)?;
+                }
+            }
         }
         let end = values.last().map_or(op_span.end, |v| v.span().end);
         Ok(LineFilter {
@@ -1359,6 +1385,9 @@ impl Parser<'_> {
                     }
                 };
                 let value_span = self.bump().span;
+                if matches!(op, MatchOp::Re | MatchOp::Nre) {
+                    self.check_regex(&value, &value_span)?;
+                }
                 Ok(LabelFilter::Matcher(Matcher {
                     span: start..value_span.end,
                     name,
