@@ -104,11 +104,27 @@ pub fn lint(args: &CheckArgs, root: &Path, policy: &Policy) -> Result<Outcome, i
     let excluded =
         |p: &Path| args.force_exclude && policy.is_excluded(&crate::source::rel_of(root, p));
     let outcome = if args.stdin {
-        let mut text = String::new();
-        if std::io::stdin().read_to_string(&mut text).is_err() {
-            eprintln!("error: standard input is not valid UTF-8 text");
+        // `--max-file-size` applies to standard input as to files
+        let mut bytes = Vec::new();
+        let limit = args.max_file_size;
+        if std::io::stdin()
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .is_err()
+        {
+            eprintln!("error: cannot read standard input");
             return Err(EXIT_ERROR);
         }
+        if bytes.len() as u64 > limit {
+            eprintln!(
+                "error: standard input is over the {limit}-byte limit (--max-file-size); not linted"
+            );
+            return Err(EXIT_ERROR);
+        }
+        let Ok(text) = String::from_utf8(bytes) else {
+            eprintln!("error: standard input is not valid UTF-8 text");
+            return Err(EXIT_ERROR);
+        };
         let name = args
             .stdin_filename
             .clone()

@@ -305,19 +305,24 @@ pub struct ContractSource {
 /// contract (`apiVersion: o11ylint.dev/v1`); I/O and YAML errors are listed.
 pub fn read_sources(root: &Path) -> (Vec<ContractSource>, Vec<LoadError>) {
     let dir = root.join("contracts");
-    let files = walk::list(&dir, |p, t| {
+    // a `contracts` link is not followed (as `check`'s walker does not)
+    let (files, _link) = walk::list_in(root, "contracts", |p, t| {
         t.is_file() && walk::has_extension(p, &["yaml", "yml"])
     });
     let mut sources = Vec::new();
     let mut errors = Vec::new();
     for path in files.iter().map(|f| dir.join(f)) {
         let rel = crate::source::rel_of(root, &path);
-        let text = match std::fs::read_to_string(&path) {
+        let guard = crate::source::guard::Guard::new(
+            walk::DEFAULT_MAX_FILE_BYTES,
+            crate::source::guard::Links::Refuse,
+        );
+        let text = match crate::source::guard::read_text(&path, guard) {
             Ok(t) => t,
             Err(e) => {
                 errors.push(LoadError {
                     file: rel,
-                    message: crate::source::walk::io_message(&e),
+                    message: e.message(),
                 });
                 continue;
             }

@@ -42,6 +42,24 @@ impl<'a> Guard<'a> {
     }
 }
 
+/// The first symbolic link on the way from `root` to `rel` (inclusive), as
+/// a `/`-separated path relative to `root`, if any.
+pub fn link_on_path(root: &Path, rel: &str) -> Option<String> {
+    let mut p = root.to_path_buf();
+    let mut shown = String::new();
+    for c in Path::new(rel).components() {
+        p.push(c);
+        if !shown.is_empty() {
+            shown.push('/');
+        }
+        shown.push_str(&c.as_os_str().to_string_lossy());
+        if fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(shown);
+        }
+    }
+    None
+}
+
 /// Read a file as bytes under `guard`.
 pub fn read_bytes(path: &Path, guard: Guard<'_>) -> Result<Vec<u8>, ReadError> {
     let lmeta = fs::symlink_metadata(path).map_err(|e| ReadError::Io(io_message(&e)))?;

@@ -146,6 +146,21 @@ pub fn list(dir: &Path, keep: impl Fn(&Path, fs::FileType) -> bool) -> Vec<Strin
         .collect()
 }
 
+/// [`list`] for the directory `rel` of the repository at `root`, refusing
+/// (listing nothing) when the way there passes through a symbolic link: a
+/// committed `docs/runbooks -> /` must not walk the machine's file system.
+/// Returns the link found, if any, so the caller can say so.
+pub fn list_in(
+    root: &Path,
+    rel: &str,
+    keep: impl Fn(&Path, fs::FileType) -> bool,
+) -> (Vec<String>, Option<String>) {
+    if let Some(link) = super::guard::link_on_path(root, rel) {
+        return (Vec::new(), Some(link));
+    }
+    (list(&root.join(rel), keep), None)
+}
+
 /// Whether `path` ends in one of `exts` (lowercase, without the dot), in any
 /// case.
 pub fn has_extension(path: &Path, exts: &[&str]) -> bool {

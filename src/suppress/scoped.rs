@@ -322,7 +322,11 @@ struct PolicyFile {
 impl PolicyFile {
     fn read(root: &Path) -> PolicyFile {
         let path = root.join(REPO_POLICY_FILE);
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let guard = crate::source::guard::Guard::new(
+            crate::policy::MAX_POLICY_BYTES,
+            crate::source::guard::Links::Within(root),
+        );
+        let text = crate::source::guard::read_text(&path, guard).unwrap_or_default();
         let mut entries = Vec::new();
         let parsed = yaml::parse(&text);
         if let Some(list) = parsed

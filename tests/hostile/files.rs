@@ -216,3 +216,108 @@ fn p11_named_symlink_to_extensionless_target_is_linted() {
         "{d:#?}"
     );
 }
+
+#[test]
+fn s2_symlinked_runbook_directory_is_not_walked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("notes");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("private.md"), "SECRET first line\n").unwrap();
+    let root = tmp.path().join("repo");
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::create_dir(root.join("docs")).unwrap();
+    symlink(&outside, root.join("docs/runbooks")).unwrap();
+    std::fs::write(root.join("o11ylint.yaml"), "extends: openbao\n").unwrap();
+    std::fs::write(
+        root.join("r.yaml"),
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        labels: {severity: warning}\n        annotations: {runbook_url: docs/runbooks/x.md}\n",
+    )
+    .unwrap();
+    let o = o11ylint(&root, &["check", "--color", "never"]);
+    let out = stdout(&o);
+    assert!(!out.contains("SECRET"), "{out}");
+    assert!(!out.contains("private.md"), "{out}");
+}
+
+#[test]
+fn s4_contracts_symlink_is_not_followed_by_generate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts"),
+        &outside,
+    );
+    let root = tmp.path().join("repo");
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("o11ylint.yaml"),
+        root.join("o11ylint.yaml"),
+    )
+    .unwrap();
+    symlink(&outside, root.join("contracts")).unwrap();
+    let o = o11ylint(&root, &["generate"]);
+    let all = stdout(&o) + &stderr(&o);
+    assert!(!all.contains(outside.to_str().unwrap()), "{all}");
+    assert!(!root.join("generated/grafana").exists(), "{all}");
+}
+
+#[test]
+fn m3_policy_fifo_and_device_do_not_block_or_fill_memory() {
+    let tmp = repo();
+    let root = tmp.path();
+    std::fs::write(root.join("canary.yaml"), CANARY_RULES).unwrap();
+    let fifo = root.join("policy.fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for p in [fifo.to_str().unwrap(), "/dev/zero"] {
+        let o = o11ylint(root, &["check", "--policy", p, "--format", "json"]);
+        assert_eq!(o.status.code(), Some(2), "{p}: {}", stderr(&o));
+        assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    }
+    let big = root.join("big.yaml");
+    std::fs::write(
+        &big,
+        format!("exclude:\n{}", "  - \"a/**\"\n".repeat(200_000)),
+    )
+    .unwrap();
+    let o = o11ylint(root, &["check", "--policy", big.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("limit"), "{}", stderr(&o));
+}
+
+#[test]
+fn p9_repository_policy_that_is_a_directory_or_device_is_an_error() {
+    let tmp = repo();
+    let root = tmp.path();
+    std::fs::write(root.join("canary.yaml"), CANARY_RULES).unwrap();
+    std::fs::create_dir(root.join("o11ylint.yaml")).unwrap();
+    let o = o11ylint(root, &["check"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    std::fs::remove_dir(root.join("o11ylint.yaml")).unwrap();
+    symlink("/dev/zero", root.join("o11ylint.yaml")).unwrap();
+    let o = o11ylint(root, &["check"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn m4_stdin_obeys_max_file_size() {
+    let tmp = repo();
+    let text = format!("{CANARY_RULES}# {}\n", "x".repeat(5000));
+    let o = super::o11ylint_stdin(
+        tmp.path(),
+        &[
+            "check",
+            "--stdin",
+            "--stdin-filename",
+            "r.yaml",
+            "--max-file-size",
+            "1000",
+        ],
+        &text,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("limit"));
+}

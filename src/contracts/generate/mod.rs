@@ -149,23 +149,7 @@ impl Drift {
 /// Largest generated file read back for comparison.
 pub const MAX_GENERATED_BYTES: u64 = crate::source::walk::DEFAULT_MAX_FILE_BYTES;
 
-/// The first symbolic link on the way from `root` to `rel` (inclusive), if
-/// any: nothing under `generated/` is ever read through a link.
-fn link_on_path(root: &Path, rel: &str) -> Option<String> {
-    let mut p = root.to_path_buf();
-    let mut shown = String::new();
-    for c in Path::new(rel).components() {
-        p.push(c);
-        if !shown.is_empty() {
-            shown.push('/');
-        }
-        shown.push_str(&c.as_os_str().to_string_lossy());
-        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Some(shown);
-        }
-    }
-    None
-}
+use crate::source::guard::link_on_path;
 
 /// Read a generated file without following links and with a size limit.
 fn read_generated(root: &Path, rel: &str) -> Result<Option<String>, String> {

@@ -131,7 +131,9 @@ impl Rule for RunbookLink {
         if dir.is_empty() {
             return;
         }
-        let runbooks = walk::list(&cx.root.join(&dir), |p, t| {
+        // never through a symbolic link: `docs/runbooks -> /` would list
+        // (and quote) every Markdown file on the machine
+        let (runbooks, _link) = walk::list_in(cx.root, &dir, |p, t| {
             t.is_file() && walk::has_extension(p, &["md"])
         });
         for rel in runbooks.iter().map(|r| format!("{dir}/{r}")) {
@@ -142,7 +144,14 @@ impl Rule for RunbookLink {
             if name.eq_ignore_ascii_case("README.md") || name.eq_ignore_ascii_case("index.md") {
                 continue;
             }
-            let text = std::fs::read_to_string(cx.root.join(&rel)).unwrap_or_default();
+            let text = crate::source::guard::read_text(
+                &cx.root.join(&rel),
+                crate::source::guard::Guard::new(
+                    walk::DEFAULT_MAX_FILE_BYTES,
+                    crate::source::guard::Links::Refuse,
+                ),
+            )
+            .unwrap_or_default();
             let first_line = text.lines().next().map(str::len).unwrap_or(0);
             let file = SourceFile::new(rel.clone(), cx.root.join(&rel), text);
             let severity = cx

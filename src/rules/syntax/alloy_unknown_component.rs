@@ -100,7 +100,11 @@ fn sibling_ids(root: &Path, rel: &str) -> HashSet<String> {
         if name == own || !name.ends_with(".alloy") {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(e.path()) else {
+        let guard = crate::source::guard::Guard::new(
+            crate::source::walk::DEFAULT_MAX_FILE_BYTES,
+            crate::source::guard::Links::Within(root),
+        );
+        let Ok(text) = crate::source::guard::read_text(&e.path(), guard) else {
             continue;
         };
         for b in alloy::parse(&text).components() {
