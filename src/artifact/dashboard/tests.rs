@@ -1,3 +1,6 @@
+use std::collections::BTreeSet;
+
+use super::variables::split_custom;
 use super::*;
 
 fn dash(text: &str) -> Dashboard {
