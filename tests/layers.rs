@@ -200,3 +200,25 @@ fn the_scanner_sees_grouped_imports_and_skips_tests() {
     let names: Vec<String> = crate_refs(&code).into_iter().map(|(_, m)| m).collect();
     assert_eq!(names, ["a", "b", "e"]);
 }
+
+#[test]
+fn no_source_file_is_over_1200_lines() {
+    // a file that long mixes responsibilities; split it along its seams
+    // (test modules in `tests.rs` files are exempt)
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| n != "tests.rs"))
+        .filter_map(|p| {
+            let n = std::fs::read_to_string(p).unwrap().lines().count();
+            (n > 1200).then(|| format!("{} ({n} lines)", p.display()))
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "files over 1,200 lines: {}",
+        long.join(", ")
+    );
+}
