@@ -8,8 +8,8 @@
 # reject tokens). With unauthenticated_metrics_access every node, standby or
 # sealed, reports its own series. That access is granted per listener, so it
 # is confined to this port and the API listener (8200) keeps requiring a
-# token. Only sys/metrics becomes unauthenticated here; every other path on
-# 8210 still needs a token. The port is reachable only from the Prometheus
+# token. With metrics_only = true this port serves sys/metrics only; every
+# other path is refused. The port is reachable only from the Prometheus
 # pods (networkpolicy.yaml) and no Service, Ingress or load balancer points at
 # it.
 listener "tcp" {
@@ -22,6 +22,9 @@ listener "tcp" {
   # under /openbao/userconfig). Metrics travel over TLS even unauthenticated.
   tls_cert_file = "/openbao/userconfig/openbao-server-tls/tls.crt"
   tls_key_file  = "/openbao/userconfig/openbao-server-tls/tls.key"
+
+  # Serve /v1/sys/metrics and nothing else on this port (OpenBao 2.5.0+).
+  metrics_only = true
 
   telemetry {
     unauthenticated_metrics_access = true

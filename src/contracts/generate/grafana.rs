@@ -40,6 +40,47 @@ fn ds_variable(name: &str, label: &str, plugin: &str, uid: &str, regex: &str) ->
 /// datasource: offer only datasources whose name does not mention audit.
 pub const UNRESTRICTED_LOGS_REGEX: &str = "/^(?!.*[Aa]udit).*$/";
 
+/// The variable query object Grafana's Loki data source reads: it takes only
+/// `type`, `label` and `stream` from an object (`processMetricFindQuery`), so
+/// `label_values(<selector>, <label>)` becomes
+/// `{"type": 1, "label": <label>, "stream": <selector>}` (type 1 = label
+/// values). Any other query stays a plain string, which the data source parses
+/// itself.
+pub fn loki_variable_query(query: &str) -> Value {
+    let q = query.trim();
+    let inner = q
+        .strip_prefix("label_values(")
+        .and_then(|r| r.strip_suffix(')'));
+    let Some(inner) = inner else {
+        return json!(q);
+    };
+    let (stream, label) = match inner.rfind('}') {
+        Some(close) => {
+            let rest = inner[close + 1..].trim_start();
+            match rest.strip_prefix(',') {
+                Some(label) => (inner[..=close].trim(), label.trim()),
+                None => return json!(q),
+            }
+        }
+        None => ("", inner.trim()),
+    };
+    let valid_label = !label.is_empty()
+        && label
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid_label {
+        return json!(q);
+    }
+    let mut o = Map::new();
+    o.insert("type".into(), json!(1));
+    o.insert("label".into(), json!(label));
+    if !stream.is_empty() {
+        o.insert("stream".into(), json!(stream));
+    }
+    o.insert("refId".into(), json!("LokiVariableQueryEditor-VariableQuery"));
+    Value::Object(o)
+}
+
 fn variable(v: &Variable) -> Value {
     let mut o = Map::new();
     o.insert("name".into(), json!(v.name));
@@ -53,13 +94,13 @@ fn variable(v: &Variable) -> Value {
             let role = v.datasource.as_deref().unwrap_or("metrics");
             o.insert("datasource".into(), ds_ref(role));
             let q = if role == "logs" {
-                // Loki variable queries use the structured form
-                json!({"query": v.query, "refId": format!("{}-variable", v.name), "type": 1})
+                loki_variable_query(&v.query)
             } else {
                 json!({"query": v.query, "refId": format!("{}-variable", v.name), "qryType": 1})
             };
+            // no `definition`: not a field of Grafana's published dashboard
+            // schema (@grafana/schema VariableModel; tools/grafana-schema)
             o.insert("query".into(), q);
-            o.insert("definition".into(), json!(v.query));
             o.insert("refresh".into(), json!(2));
             o.insert("sort".into(), json!(1));
             o.insert("regex".into(), json!(""));
@@ -83,9 +124,9 @@ fn variable(v: &Variable) -> Value {
             "current".into(),
             json!({"text": ["All"], "value": ["$__all"]}),
         );
-    } else {
-        o.insert("current".into(), json!({}));
     }
+    // otherwise no `current`: the schema's VariableOption requires text and
+    // value, and Grafana selects the first option itself
     o.insert("hide".into(), json!(0));
     Value::Object(o)
 }
@@ -266,5 +307,34 @@ mod tests {
         assert_eq!(ref_id(0), "A");
         assert_eq!(ref_id(25), "Z");
         assert_eq!(ref_id(26), "AA");
+    }
+
+    /// Grafana's Loki data source reads `label` and `stream` from an object
+    /// variable query; the former `{"query": "label_values(...)"}` shape left
+    /// the variables empty (docs/openbao-compatibility.md, item 4).
+    #[test]
+    fn loki_variable_queries_use_the_shape_grafana_reads() {
+        let q = loki_variable_query(r#"label_values({log_stream="openbao.audit"}, cluster)"#);
+        assert_eq!(q["type"], 1);
+        assert_eq!(q["label"], "cluster");
+        assert_eq!(q["stream"], r#"{log_stream="openbao.audit"}"#);
+        assert!(q.get("query").is_none());
+        let q = loki_variable_query(
+            r#"label_values({log_stream="openbao.operational", cluster="$cluster"}, instance)"#,
+        );
+        assert_eq!(q["label"], "instance");
+        assert_eq!(
+            q["stream"],
+            r#"{log_stream="openbao.operational", cluster="$cluster"}"#
+        );
+        let q = loki_variable_query("label_values(cluster)");
+        assert_eq!(q["label"], "cluster");
+        assert!(q.get("stream").is_none());
+        // not label_values: left as the plain string Grafana parses itself
+        assert_eq!(loki_variable_query("label_names()"), json!("label_names()"));
+        assert_eq!(
+            loki_variable_query("label_values({a=\"b\"} x)"),
+            json!("label_values({a=\"b\"} x)")
+        );
     }
 }
