@@ -26,7 +26,7 @@ test: verify corpus-check loki-corpus-check logql-diff test-precommit test-openb
 
 ## Full repository verification before publishing generated artifacts
 verify: contracts-verify docs-verify validate-generated test-unit examples-validate \
-        validate-dashboard-queries test-openbao-fixtures
+        validate-dashboard-queries test-openbao-fixtures validate-dashboards-schema
 
 ## Regenerate generated/ from contracts/ (atomic; only inside generated/)
 generate: build
@@ -150,16 +150,36 @@ test-openbao-live:
 	@rc=0; nice -n 5 python3 tests/openbao/live_alerts.py || rc=$$?; \
 	if [ $$rc -eq 3 ]; then echo "SKIP test-openbao-live: see the message above"; exit 0; fi; exit $$rc
 
+## Every generated dashboard type-checked against the Dashboard type of
+## Grafana's published schema package (@grafana/schema, tsc --strict) and its
+## Loki variables against the shape Grafana's Loki data source reads
+## (tools/grafana-schema; needs node/npm, skips without them)
+validate-dashboards-schema:
+	@rc=0; python3 tools/grafana-schema/check.py || rc=$$?; \
+	if [ $$rc -eq 3 ]; then echo "SKIP validate-dashboards-schema: node/npm not installed"; exit 0; fi; exit $$rc
+
 ## The local profile without Docker: three OpenBao nodes, PostgreSQL and
 ## Prometheus (generated rules) on 127.0.0.1, from the compose example's HCL.
-## Then: make validate-dashboard-queries PROMETHEUS_URL=http://127.0.0.1:25295
+## Ports from PROFILE_PORT_BASE (API base+10*N, Prometheus base+95). Then:
+##   make validate-dashboard-queries PROMETHEUS_URL=http://127.0.0.1:25495
+## or `make validate-dashboard-queries-profile` (up, validate, down).
 PROFILE_STATE ?= /tmp/o11ylint-profile
 PROFILE_PREFIX ?= vault
+PROFILE_PORT_BASE ?= 25400
 profile-up: build
-	python3 scripts/openbao-cluster.py up $(PROFILE_STATE) --prefix $(PROFILE_PREFIX)
+	O11YLINT_OPENBAO_PORT_BASE=$(PROFILE_PORT_BASE) python3 scripts/openbao-cluster.py up $(PROFILE_STATE) --prefix $(PROFILE_PREFIX)
 
 profile-down:
-	python3 scripts/openbao-cluster.py down $(PROFILE_STATE)
+	O11YLINT_OPENBAO_PORT_BASE=$(PROFILE_PORT_BASE) python3 scripts/openbao-cluster.py down $(PROFILE_STATE)
+
+## Every dashboard and rule query against real OpenBao data: the local profile
+## up (after a minute of scraping), validate-queries, down
+validate-dashboard-queries-profile: build
+	@set -e; state=$$(mktemp -d /tmp/o11ylint-profile-XXXXXX); \
+	trap 'O11YLINT_OPENBAO_PORT_BASE=$(PROFILE_PORT_BASE) python3 scripts/openbao-cluster.py down '"$$state"'; rm -rf '"$$state" EXIT; \
+	O11YLINT_OPENBAO_PORT_BASE=$(PROFILE_PORT_BASE) python3 scripts/openbao-cluster.py up "$$state"; \
+	sleep 60; \
+	$(BIN) validate-queries --prometheus http://127.0.0.1:$$(( $(PROFILE_PORT_BASE) + 95 ))
 
 ## Validate examples/ (compose config, promtool, blackbox, shellcheck,
 ## Kubernetes and Prometheus Operator schemas, kustomize); a tool that is not
@@ -195,4 +215,5 @@ clean:
 
 .PHONY: loki-corpus-check fuzz reports
 .PHONY: validate-dashboard-queries examples-validate compose-up compose-down fixtures-openbao \
-        test-openbao-fixtures test-openbao-live profile-up profile-down
+        test-openbao-fixtures test-openbao-live profile-up profile-down validate-dashboards-schema \
+        validate-dashboard-queries-profile

@@ -103,9 +103,23 @@ def check_openbao(profile: Path) -> None:
         check(config.get("api_addr") == f"http://{node}:8200", f"{where}: api_addr does not name {node}")
         check(config.get("cluster_addr") == f"http://{node}:8201", f"{where}: cluster_addr does not name {node}")
 
-        listener = config.get("listener", {}).get("tcp", {})
-        check(listener.get("telemetry", {}).get("unauthenticated_metrics_access") is False,
+        # pyhcl merges repeated `listener "tcp"` blocks into one (the last
+        # wins); OpenBao keeps each, so every block is parsed on its own
+        listeners = [hcl.loads(block)["listener"]["tcp"]
+                     for block in re.findall(r'(?ms)^listener "tcp" \{\n.*?^\}', path.read_text())]
+        by_addr = {lst.get("address"): lst for lst in listeners}
+        api = by_addr.get("0.0.0.0:8200", {})
+        check(api.get("telemetry", {}).get("unauthenticated_metrics_access") is False,
               f"{where}: the API listener must keep unauthenticated_metrics_access = false")
+        # Prometheus scrapes this one: every node answers for itself, sealed or
+        # standby (docs/openbao-compatibility.md)
+        metrics = by_addr.get("0.0.0.0:8210", {})
+        check(metrics.get("metrics_only") is True
+              and metrics.get("telemetry", {}).get("unauthenticated_metrics_access") is True,
+              f"{where}: needs the metrics-only listener on 8210 (metrics_only = true, "
+              "unauthenticated_metrics_access = true)")
+        check("log_requests_level" not in config or config.get("log_requests_level") != "off",
+              f"{where}: log_requests_level = \"off\" is rejected by OpenBao; leave the key out")
 
         telemetry = config.get("telemetry", {})
         check(telemetry.get("disable_hostname") is True, f"{where}: telemetry.disable_hostname must be true")
@@ -232,10 +246,11 @@ def check_prometheus(profile: Path) -> None:
     openbao = jobs.get("openbao", {})
     check(openbao.get("metrics_path") == "/v1/sys/metrics", "prometheus: job openbao must scrape /v1/sys/metrics")
     check(openbao.get("params") == {"format": ["prometheus"]}, "prometheus: job openbao needs params format=prometheus")
-    check(bool(openbao.get("authorization", {}).get("credentials_file")),
-          "prometheus: job openbao must authenticate with a credentials_file")
+    check("authorization" not in openbao,
+          "prometheus: job openbao scrapes the unauthenticated metrics-only listener; no token")
     targets = {t for sc in openbao.get("static_configs", []) for t in sc.get("targets", [])}
-    check(targets == {f"{node}:8200" for node in NODES}, f"prometheus: job openbao must scrape every node, found {sorted(targets)}")
+    check(targets == {f"{node}:8210" for node in NODES},
+          f"prometheus: job openbao must scrape every node's metrics-only listener (:8210), found {sorted(targets)}")
     # Job names and the cluster label the metric contracts rely on.
     check("alloy" in jobs, "prometheus: the log collector (job alloy) must be scraped")
     check("blackbox-openbao" in jobs, "prometheus: the synthetic probe job must be named blackbox-openbao")

@@ -7,7 +7,9 @@ schema package and against the variable shape Grafana's Loki data source reads.
    Grafana generates from its CUE kinds) and compiled with `tsc --noEmit
    --strict`. Object literals get TypeScript's excess-property check, so an
    unknown key is an error as well as a wrong type. String enums of the schema
-   (e.g. ThresholdsMode) are compared by value, as JSON carries them.
+   (e.g. ThresholdsMode) are compared by value, as JSON carries them. Top-level
+   keys starting with `__` (export metadata such as `__inputs`, and the
+   generator's `__comment` marker) are not part of the model and are left out.
 2. Loki variables: Grafana's Loki data source (`metricFindQuery` /
    `processMetricFindQuery` in public/app/plugins/datasource/loki/datasource.ts)
    reads a variable query either as a string or as an object with `type`
@@ -79,7 +81,11 @@ def main() -> int:
         files = []
         for p in dashboards:
             f = t / (p.stem.replace("-", "_") + ".ts")
-            f.write_text(PRELUDE + f"export const dashboard: Loose<Dashboard> = {p.read_text()};\n")
+            dash = json.loads(p.read_text())
+            # top-level `__` keys (__inputs, __requires, our __comment marker) are
+            # export metadata outside the dashboard model; Grafana's import drops them
+            dash = {k: v for k, v in dash.items() if not k.startswith("__")}
+            f.write_text(PRELUDE + f"export const dashboard: Loose<Dashboard> = {json.dumps(dash, indent=2)};\n")
             files.append(str(f))
         tsc = HERE / "node_modules" / "typescript" / "bin" / "tsc"
         r = subprocess.run(["node", str(tsc), "--noEmit", "--strict", "--skipLibCheck", "--target", "es2022",

@@ -64,10 +64,8 @@ pub fn loki_variable_query(query: &str) -> Value {
         }
         None => ("", inner.trim()),
     };
-    let valid_label = !label.is_empty()
-        && label
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let valid_label =
+        !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid_label {
         return json!(q);
     }
@@ -77,7 +75,10 @@ pub fn loki_variable_query(query: &str) -> Value {
     if !stream.is_empty() {
         o.insert("stream".into(), json!(stream));
     }
-    o.insert("refId".into(), json!("LokiVariableQueryEditor-VariableQuery"));
+    o.insert(
+        "refId".into(),
+        json!("LokiVariableQueryEditor-VariableQuery"),
+    );
     Value::Object(o)
 }
 
