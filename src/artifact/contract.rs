@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::artifact::rule_file::Parsed;
+use crate::artifact::query::{Parsed, QueryRef};
 use crate::artifact::Scalar;
 use crate::contracts::{placeholder_grafana, placeholder_source, ContractDoc, Kind};
 use crate::source::Span;
@@ -23,17 +23,17 @@ pub enum ExprRole {
 pub struct ContractExpr {
     pub scalar: Scalar,
     pub role: ExprRole,
-    /// Byte offset in `scalar.value` where the parsed text starts (inner
+    /// The bytes of `scalar.value` that were parsed (all of it, or the inner
     /// query of `label_values(...)`).
-    pub offset: usize,
+    pub range: Range<usize>,
     pub parsed: Parsed,
 }
 
 impl ContractExpr {
     /// File span of a range of the parsed text.
     pub fn span(&self, text: &str, r: Range<usize>) -> Span {
-        self.scalar
-            .sub_span(text, r.start + self.offset..r.end + self.offset)
+        let at = self.range.start;
+        self.scalar.sub_span(text, r.start + at..r.end + at)
     }
     pub fn is_logs(&self) -> bool {
         matches!(self.parsed, Parsed::Loki(_))
@@ -55,7 +55,7 @@ fn prom(scalar: Scalar, role: ExprRole, offset: usize, text: &str) -> ContractEx
     ContractExpr {
         scalar,
         role,
-        offset,
+        range: offset..offset + text.len(),
         parsed: Parsed::Prom(promql::analyze(&t)),
     }
 }
@@ -65,7 +65,7 @@ fn loki(scalar: Scalar, role: ExprRole, offset: usize, text: &str) -> ContractEx
     ContractExpr {
         scalar,
         role,
-        offset,
+        range: offset..offset + text.len(),
         parsed: Parsed::Loki(logql::parse(&t)),
     }
 }
@@ -126,7 +126,12 @@ pub fn label_values_label(q: &str) -> Option<(usize, &str)> {
 
 impl ContractArtifact {
     pub fn build(root: &Node) -> ContractArtifact {
-        let doc = ContractDoc::build(root);
+        ContractArtifact::from_doc(ContractDoc::build(root))
+    }
+
+    /// The artifact of a contract document already read (its queries parsed).
+    pub fn from_doc(doc: ContractDoc) -> ContractArtifact {
+        let root = &doc.root;
         let mut exprs = Vec::new();
         match doc.kind {
             Some(Kind::Alerts) => {
@@ -207,6 +212,11 @@ impl ContractArtifact {
 
     pub fn kind(&self) -> Option<Kind> {
         self.doc.kind
+    }
+
+    /// Every expression of the contract (see [`QueryRef`]).
+    pub fn queries(&self) -> impl Iterator<Item = QueryRef<'_>> {
+        self.exprs.iter().map(QueryRef::contract)
     }
 
     /// The alert items of an alert contract.

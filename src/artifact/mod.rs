@@ -2,6 +2,7 @@
 
 pub mod contract;
 pub mod dashboard;
+pub mod query;
 pub mod rule_file;
 
 use std::ops::Range;
@@ -9,6 +10,7 @@ use std::ops::Range;
 use crate::policy::Policy;
 use crate::source::Span;
 use crate::syntax::yaml::{self, Kind, Node, Style};
+use query::QueryRef;
 
 /// A scalar from a YAML file: its value and where it is. Sub-spans of the
 /// value (a token inside an `expr: |` block) map back to the file lazily.
@@ -98,9 +100,9 @@ impl Artifact {
     pub fn kind_name(&self) -> &'static str {
         match self {
             Artifact::Rules(r) => match (r.backend, r.from_manifest) {
-                (rule_file::Backend::Prometheus, false) => "Prometheus rule file",
-                (rule_file::Backend::Prometheus, true) => "PrometheusRule manifest",
-                (rule_file::Backend::Loki, _) => "Loki rule file",
+                (query::Lang::PromQL, false) => "Prometheus rule file",
+                (query::Lang::PromQL, true) => "PrometheusRule manifest",
+                (query::Lang::LogQL, _) => "Loki rule file",
             },
             Artifact::Dashboard(_) => "Grafana dashboard",
             Artifact::Contract(_) => "contract",
@@ -108,9 +110,22 @@ impl Artifact {
             Artifact::Other(_) => "other",
         }
     }
-}
 
-pub const CONTRACT_API_VERSION: &str = "o11ylint.dev/v1";
+    /// Every embedded PromQL/LogQL expression, in file order per host: rule
+    /// expressions, contract expressions, dashboard targets (panels, then
+    /// annotations) and query variables. See [`query`].
+    pub fn queries(&self) -> Vec<QueryRef<'_>> {
+        match self {
+            Artifact::Rules(rf) => rf
+                .rules()
+                .filter_map(|(g, r)| QueryRef::rule(g, r))
+                .collect(),
+            Artifact::Contract(c) => c.queries().collect(),
+            Artifact::Dashboard(d) => d.queries(),
+            Artifact::Alloy(_) | Artifact::Other(_) => Vec::new(),
+        }
+    }
+}
 
 fn is_prometheus_rule_manifest(doc: &Node) -> bool {
     doc.get_str("apiVersion")
@@ -132,7 +147,7 @@ pub fn classify_yaml(rel: &str, text: &str, docs: &[Node], policy: &Policy) -> A
     let Some(first) = docs.iter().find(|d| !d.is_null()) else {
         return Artifact::Other("empty YAML document".into());
     };
-    if first.get_str("apiVersion") == Some(CONTRACT_API_VERSION) {
+    if first.get_str("apiVersion") == Some(crate::contracts::API_VERSION) {
         return Artifact::Contract(Box::new(contract::ContractArtifact::build(first)));
     }
     if first.get("groups").is_some() && first.as_map().is_some() {

@@ -2,6 +2,7 @@
 //! manifests (`spec.groups`). Each expression is parsed once here; rules read
 //! the results.
 
+use crate::artifact::query::{Lang, Parsed};
 use crate::artifact::Scalar;
 use crate::policy::Policy;
 use crate::source::suggest::closest;
@@ -9,18 +10,6 @@ use crate::source::Span;
 use crate::syntax::logql;
 use crate::syntax::promql;
 use crate::syntax::yaml::Node;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Prometheus,
-    Loki,
-}
-
-#[derive(Debug)]
-pub enum Parsed {
-    Prom(Result<promql::Analysis, promql::PromError>),
-    Loki(Result<logql::Expr, logql::ParseError>),
-}
 
 #[derive(Debug)]
 pub struct Expr {
@@ -75,7 +64,8 @@ pub struct StructureIssue {
 
 #[derive(Debug)]
 pub struct RuleFile {
-    pub backend: Backend,
+    /// Prometheus or Loki rules, by the language of their expressions.
+    pub backend: Lang,
     /// Why this backend was chosen (for `--verbose`).
     pub backend_reason: String,
     pub from_manifest: bool,
@@ -207,12 +197,9 @@ impl Builder {
 
 /// Decide whether rule groups hold LogQL: policy path globs first, then
 /// content (log pipeline stages or bare stream selectors).
-fn decide_backend(rel: &str, roots: &[&Node], policy: &Policy) -> (Backend, String) {
+fn decide_backend(rel: &str, roots: &[&Node], policy: &Policy) -> (Lang, String) {
     if policy.is_loki_path(rel) {
-        return (
-            Backend::Loki,
-            "path matches the policy's `loki.paths`".into(),
-        );
+        return (Lang::LogQL, "path matches the policy's `loki.paths`".into());
     }
     let markers = [
         "|=",
@@ -274,21 +261,18 @@ fn decide_backend(rel: &str, roots: &[&Node], policy: &Policy) -> (Backend, Stri
     }
     if loki_only > prom_only {
         return (
-            Backend::Loki,
+            Lang::LogQL,
             "an expression contains a LogQL pipeline stage or parses only as LogQL".into(),
         );
     }
     if prom_only == 0 && ambiguous_range > 0 {
         return (
-            Backend::Loki,
+            Lang::LogQL,
             "every expression reads a stream selector without a metric name in a range aggregation"
                 .into(),
         );
     }
-    (
-        Backend::Prometheus,
-        "rule groups with PromQL expressions".into(),
-    )
+    (Lang::PromQL, "rule groups with PromQL expressions".into())
 }
 
 impl RuleFile {
@@ -389,7 +373,7 @@ impl RuleFile {
     }
 }
 
-fn build_rule(b: &mut Builder, r: &Node, backend: Backend) -> Option<Rule> {
+fn build_rule(b: &mut Builder, r: &Node, backend: Lang) -> Option<Rule> {
     if r.as_map().is_none() {
         b.issue(
             r.span.clone(),
@@ -417,8 +401,8 @@ fn build_rule(b: &mut Builder, r: &Node, backend: Backend) -> Option<Rule> {
     let expr = match b.scalar(r, "expr", "a rule") {
         Some(s) => {
             let parsed = match backend {
-                Backend::Prometheus => Parsed::Prom(promql::analyze(&s.value)),
-                Backend::Loki => Parsed::Loki(logql::parse(&s.value)),
+                Lang::PromQL => Parsed::Prom(promql::analyze(&s.value)),
+                Lang::LogQL => Parsed::Loki(logql::parse(&s.value)),
             };
             Some(Expr { scalar: s, parsed })
         }

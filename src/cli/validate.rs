@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{ColorChoice, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
-use crate::outputs::live::collect::{self, Backend};
+use crate::artifact::query::Lang;
+use crate::outputs::live::collect;
 use crate::outputs::live::http::{self, Client, Settings};
 use crate::outputs::live::{
     self, loki::Loki, prometheus::Prometheus, report, Macros, Options, Status,
@@ -231,21 +232,21 @@ pub fn run(args: &ValidateArgs) -> i32 {
         eprintln!("error: no queries found under {}/contracts", root.display());
         return EXIT_ERROR;
     }
-    let count = |b: Backend| profile.jobs.iter().filter(|j| j.backend == b).count();
-    let describe = |b: Backend, url: &Option<String>| match url {
-        Some(u) => format!("{} {} at {}", count(b), b.name(), u),
+    let count = |b: Lang| profile.jobs.iter().filter(|j| j.backend == b).count();
+    let describe = |b: Lang, url: &Option<String>| match url {
+        Some(u) => format!("{} {} at {}", count(b), b.backend(), u),
         None => format!(
             "{} {} (skipped: no --{} URL)",
             count(b),
-            b.name(),
-            b.name().to_lowercase()
+            b.backend(),
+            b.backend().to_lowercase()
         ),
     };
     let header = format!(
         "validate-queries: {} queries ({}; {}) at time {}\n",
         profile.jobs.len(),
-        describe(Backend::Prometheus, &args.prometheus),
-        describe(Backend::Loki, &args.loki),
+        describe(Lang::PromQL, &args.prometheus),
+        describe(Lang::LogQL, &args.loki),
         live::prometheus::time_param(setup.time),
     );
     let pb = progress_bar(profile.jobs.len());

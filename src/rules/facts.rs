@@ -6,7 +6,7 @@
 //! disabled where its alert lives).
 
 use crate::artifact::contract::{ContractArtifact, ExprRole};
-use crate::artifact::rule_file::Parsed;
+use crate::artifact::query::Parsed;
 use crate::artifact::Artifact;
 use crate::contracts::{record_name, Kind, Typed, SOURCE_PLACEHOLDER};
 use crate::policy::Policy;

@@ -3,7 +3,6 @@
 //! line in [`registry`].
 
 pub mod contracts;
-pub mod dashboards;
 pub mod facts;
 pub mod hygiene;
 pub mod labels;
@@ -15,7 +14,7 @@ pub mod streams;
 pub mod syntax;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::artifact::Artifact;
 use crate::diag::Diagnostic;
@@ -211,10 +210,6 @@ pub fn normalize_rel(path: &str) -> Option<String> {
         }
     }
     Some(parts.join("/"))
-}
-
-pub fn join_rel(root: &Path, rel: &str) -> PathBuf {
-    root.join(rel)
 }
 
 #[cfg(test)]

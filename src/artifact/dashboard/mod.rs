@@ -26,6 +26,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use crate::artifact::query::{Lang, Owner, Parsed, QueryRef};
 use crate::policy::Policy;
 use crate::source::Span;
 use crate::syntax::grafana_vars::{Interpolated, VarRef};
@@ -77,22 +78,6 @@ pub enum Layout {
     Rows,
     /// v2: `elements` placed by `layout`.
     V2,
-}
-
-/// A query language o11ylint parses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    PromQL,
-    LogQL,
-}
-
-impl Lang {
-    pub fn name(self) -> &'static str {
-        match self {
-            Lang::PromQL => "PromQL",
-            Lang::LogQL => "LogQL",
-        }
-    }
 }
 
 /// What a datasource reference resolved to.
@@ -152,9 +137,6 @@ pub fn plugin_lang(plugin: &str) -> Option<Lang> {
     }
 }
 
-/// A parsed query: the same type rule files and contracts use.
-pub use crate::artifact::rule_file::Parsed;
-
 /// A query string: where it is, its interpolation and its parse.
 #[derive(Debug)]
 pub struct Query {
@@ -196,17 +178,11 @@ impl Query {
     }
 
     pub fn prom(&self) -> Option<&promql::Analysis> {
-        match &self.parsed {
-            Parsed::Prom(Ok(a)) => Some(a),
-            _ => None,
-        }
+        self.parsed.prom()
     }
 
     pub fn loki(&self) -> Option<&logql::Expr> {
-        match &self.parsed {
-            Parsed::Loki(Ok(e)) => Some(e),
-            _ => None,
-        }
+        self.parsed.loki()
     }
 }
 
@@ -384,6 +360,20 @@ impl Dashboard {
             .iter()
             .flat_map(|p| p.targets.iter().map(move |t| (Some(p), t)))
             .chain(self.annotations.iter().map(|t| (None, t)))
+    }
+
+    /// Every parsed query: targets (panels, then annotations), then query
+    /// variables.
+    pub fn queries(&self) -> Vec<QueryRef<'_>> {
+        let targets = self.targets().filter_map(|(panel, target)| {
+            let q = target.query.as_ref()?;
+            Some(QueryRef::dashboard(q, Owner::Target { panel, target }))
+        });
+        let variables = self
+            .variables
+            .iter()
+            .filter_map(|v| Some(QueryRef::dashboard(v.query.as_ref()?, Owner::Variable(v))));
+        targets.chain(variables).collect()
     }
 
     pub fn variable(&self, name: &str) -> Option<&Variable> {

@@ -1,33 +1,19 @@
-//! Every query of the profile, read from the contracts with the YAML span of
-//! its text: dashboard panel targets and query variables, alert expressions
-//! and recording rules (once per source prefix).
+//! Every query of the profile, read from the contracts through the same
+//! query view the rules use ([`QueryRef`]), with the YAML span of its text:
+//! dashboard panel targets and query variables, alert expressions and
+//! recording rules (once per source prefix).
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::artifact::contract::{label_values_inner, label_values_label};
+use crate::artifact::contract::{label_values_label, ContractArtifact, ExprRole};
+use crate::artifact::query::{Lang, Owner, QueryRef};
 use crate::artifact::Scalar;
-use crate::contracts::{record_name, ContractDoc, Kind, Typed};
+use crate::contracts::{record_name, Kind, Typed};
 use crate::policy::Policy;
 use crate::source::{FileRef, SourceFile, Span};
 use crate::syntax::yaml::Node;
-
-/// Which HTTP API answers a query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Backend {
-    Prometheus,
-    Loki,
-}
-
-impl Backend {
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Prometheus => "Prometheus",
-            Backend::Loki => "Loki",
-        }
-    }
-}
 
 /// The text of a query inside a YAML scalar: `scalar.value[range]`.
 #[derive(Debug, Clone)]
@@ -38,6 +24,16 @@ pub struct Source {
 }
 
 impl Source {
+    /// The text of a contract query (a YAML scalar, or part of one).
+    fn of(file: &FileRef, q: &QueryRef<'_>) -> Option<Source> {
+        let (scalar, range) = q.scalar()?;
+        Some(Source {
+            file: file.clone(),
+            scalar: scalar.clone(),
+            range,
+        })
+    }
+
     pub fn text(&self) -> &str {
         self.scalar.value.get(self.range.clone()).unwrap_or("")
     }
@@ -132,7 +128,7 @@ impl What {
 /// One query to run.
 #[derive(Debug, Clone)]
 pub struct Job {
-    pub backend: Backend,
+    pub backend: Lang,
     pub what: What,
     pub src: Source,
     /// Index into [`Profile::dashboards`] for panel targets and variables.
@@ -147,7 +143,7 @@ pub enum VarKind {
     /// `label_values(QUERY, label)` or `label_values(label)`; `job` is the
     /// index of the query job (None for the label-only form).
     LabelValues {
-        backend: Backend,
+        backend: Lang,
         label: String,
         job: usize,
     },
@@ -253,11 +249,12 @@ pub fn collect(root: &Path, policy: &Policy) -> Result<Profile, Vec<CollectError
         .operational
         .iter()
         .find_map(|id| profile.tenants.get(id).cloned());
-    for (file, doc) in &later {
-        match doc.kind {
-            Some(Kind::Alerts) => alerts(&mut profile, file, doc),
-            Some(Kind::Metrics) => recordings(&mut profile, file, doc, policy),
-            Some(Kind::Dashboard) => dashboard(&mut profile, file, doc),
+    for (file, doc) in later {
+        let c = ContractArtifact::from_doc(doc);
+        match c.kind() {
+            Some(Kind::Alerts) => alerts(&mut profile, &file, &c),
+            Some(Kind::Metrics) => recordings(&mut profile, &file, &c, policy),
+            Some(Kind::Dashboard) => dashboard(&mut profile, &file, &c),
             _ => {}
         }
     }
@@ -268,28 +265,27 @@ pub fn collect(root: &Path, policy: &Policy) -> Result<Profile, Vec<CollectError
     }
 }
 
-fn whole(file: &FileRef, node: &Node) -> Option<Source> {
-    let scalar = Scalar::from_node(node)?;
-    let len = scalar.value.len();
-    Some(Source {
-        file: file.clone(),
-        scalar,
-        range: 0..len,
+/// The contract's queries with their place, as jobs' sources.
+fn sources<'a>(
+    file: &'a FileRef,
+    c: &'a ContractArtifact,
+) -> impl Iterator<Item = (ExprRole, Lang, Source)> + 'a {
+    c.queries().filter_map(move |q| {
+        let Owner::Contract(role) = q.owner else {
+            return None;
+        };
+        Some((role, q.lang, Source::of(file, &q)?))
     })
 }
 
-fn alerts(profile: &mut Profile, file: &FileRef, doc: &ContractDoc) {
-    for a in items(&doc.root, "alerts") {
-        let (Some(name), Some(src)) = (
-            a.get_str("name"),
-            a.get("expr").and_then(|n| whole(file, n)),
-        ) else {
+fn alerts(profile: &mut Profile, file: &FileRef, c: &ContractArtifact) {
+    let items = c.alerts();
+    for (role, backend, src) in sources(file, c) {
+        let ExprRole::Alert { alert } = role else {
             continue;
         };
-        let backend = if a.get_str("backend") == Some("loki") {
-            Backend::Loki
-        } else {
-            Backend::Prometheus
+        let Some(name) = items.get(alert).and_then(|a| a.get_str("name")) else {
+            continue;
         };
         profile.jobs.push(Job {
             backend,
@@ -303,13 +299,22 @@ fn alerts(profile: &mut Profile, file: &FileRef, doc: &ContractDoc) {
     }
 }
 
-fn recordings(profile: &mut Profile, file: &FileRef, doc: &ContractDoc, policy: &Policy) {
-    let Some(Typed::Metrics(mc)) = &doc.typed else {
+fn recordings(profile: &mut Profile, file: &FileRef, c: &ContractArtifact, policy: &Policy) {
+    let Some(Typed::Metrics(mc)) = &c.doc.typed else {
         return;
     };
     let namespace = &policy.source_prefix.recording_namespace;
-    for (node, metric) in items(&doc.root, "metrics").iter().zip(&mc.metrics) {
-        let prefixes: Vec<Option<&str>> = if metric.prefixed {
+    for (role, backend, src) in sources(file, c) {
+        let ExprRole::Recording { metric, recording } = role else {
+            continue;
+        };
+        let Some(m) = mc.metrics.get(metric) else {
+            continue;
+        };
+        let Some(rec) = m.recordings.get(recording) else {
+            continue;
+        };
+        let prefixes: Vec<Option<&str>> = if m.prefixed {
             policy
                 .source_prefix
                 .prefixes
@@ -319,36 +324,31 @@ fn recordings(profile: &mut Profile, file: &FileRef, doc: &ContractDoc, policy: 
         } else {
             vec![None]
         };
-        for (rnode, rec) in items(node, "recordings").iter().zip(&metric.recordings) {
-            let Some(src) = rnode.get("expr").and_then(|n| whole(file, n)) else {
-                continue;
-            };
-            for prefix in &prefixes {
-                let source = crate::contracts::generate::prometheus::source_name(
-                    &metric.name,
-                    prefix.is_some(),
-                    prefix.unwrap_or(""),
-                );
-                profile.jobs.push(Job {
-                    backend: Backend::Prometheus,
-                    what: What::Recording {
-                        record: record_name(namespace, &metric.name, &rec.aggregation),
-                        source: source.clone(),
-                    },
-                    src: src.clone(),
-                    dashboard: None,
-                    source_name: Some(source),
-                });
-            }
+        for prefix in &prefixes {
+            let source = crate::contracts::generate::prometheus::source_name(
+                &m.name,
+                prefix.is_some(),
+                prefix.unwrap_or(""),
+            );
+            profile.jobs.push(Job {
+                backend,
+                what: What::Recording {
+                    record: record_name(namespace, &m.name, &rec.aggregation),
+                    source: source.clone(),
+                },
+                src: src.clone(),
+                dashboard: None,
+                source_name: Some(source),
+            });
         }
     }
 }
 
-fn backend_of(node: &Node) -> Backend {
+fn lang_of(node: &Node) -> Lang {
     if node.get_str("datasource") == Some("logs") {
-        Backend::Loki
+        Lang::LogQL
     } else {
-        Backend::Prometheus
+        Lang::PromQL
     }
 }
 
@@ -360,11 +360,23 @@ fn split_list(q: &str) -> Vec<String> {
         .collect()
 }
 
-fn dashboard(profile: &mut Profile, file: &FileRef, doc: &ContractDoc) {
+fn dashboard(profile: &mut Profile, file: &FileRef, c: &ContractArtifact) {
+    let doc = &c.doc;
     let uid = doc.root.get_str("uid").unwrap_or("").to_string();
     let index = profile.dashboards.len();
+    let mut parsed: BTreeMap<usize, (Lang, Source)> = BTreeMap::new();
+    let mut targets = Vec::new();
+    for (role, backend, src) in sources(file, c) {
+        match role {
+            ExprRole::Variable { variable } => {
+                parsed.insert(variable, (backend, src));
+            }
+            ExprRole::PanelTarget { panel, target } => targets.push((panel, target, backend, src)),
+            _ => {}
+        }
+    }
     let mut vars = Vec::new();
-    for v in items(&doc.root, "variables") {
+    for (vi, v) in items(&doc.root, "variables").iter().enumerate() {
         let Some(name) = v.get_str("name") else {
             continue;
         };
@@ -375,7 +387,54 @@ fn dashboard(profile: &mut Profile, file: &FileRef, doc: &ContractDoc) {
             continue;
         };
         let kind = match v.get_str("type") {
-            Some("query") => label_values_var(profile, file, &uid, index, name, v, &query),
+            Some("query") => {
+                let what = What::Variable {
+                    dashboard: uid.clone(),
+                    name: name.to_string(),
+                };
+                let job = |backend, src| Job {
+                    backend,
+                    what,
+                    src,
+                    dashboard: Some(index),
+                    source_name: None,
+                };
+                match (parsed.remove(&vi), label_values_label(&query.value)) {
+                    (Some((backend, src)), Some((_, label))) => {
+                        let label = label.to_string();
+                        profile.jobs.push(job(backend, src));
+                        VarKind::LabelValues {
+                            backend,
+                            label,
+                            job: profile.jobs.len() - 1,
+                        }
+                    }
+                    _ => match label_only(&query.value) {
+                        // `label_values(label)`: a job over the label alone
+                        // (its text is the label name)
+                        Some((off, label)) => {
+                            let backend = lang_of(v);
+                            let src = Source {
+                                file: file.clone(),
+                                scalar: query.clone(),
+                                range: off..off + label.len(),
+                            };
+                            let label = label.to_string();
+                            profile.jobs.push(job(backend, src));
+                            VarKind::LabelValues {
+                                backend,
+                                label,
+                                job: profile.jobs.len() - 1,
+                            }
+                        }
+                        None => VarKind::Unsupported {
+                            reason: "only `label_values(query, label)` and `label_values(label)` \
+                                     variable queries are run"
+                                .into(),
+                        },
+                    },
+                }
+            }
             _ => VarKind::List {
                 values: split_list(&query.value),
             },
@@ -391,73 +450,24 @@ fn dashboard(profile: &mut Profile, file: &FileRef, doc: &ContractDoc) {
         uid: uid.clone(),
         vars,
     });
-    for p in items(&doc.root, "panels") {
-        let title = p.get_str("title").unwrap_or("").to_string();
-        let backend = backend_of(p);
-        for (ti, t) in items(p, "targets").iter().enumerate() {
-            let Some(src) = t.get("expr").and_then(|n| whole(file, n)) else {
-                continue;
-            };
-            profile.jobs.push(Job {
-                backend,
-                what: What::Panel {
-                    dashboard: uid.clone(),
-                    title: title.clone(),
-                    target: ti,
-                },
-                src,
-                dashboard: Some(index),
-                source_name: None,
-            });
-        }
-    }
-}
-
-/// `label_values(QUERY, label)` becomes a job over QUERY; `label_values(label)`
-/// a job over the label alone (its text is the label name).
-fn label_values_var(
-    profile: &mut Profile,
-    file: &FileRef,
-    uid: &str,
-    index: usize,
-    name: &str,
-    node: &Node,
-    query: &Scalar,
-) -> VarKind {
-    let backend = backend_of(node);
-    let q = query.value.as_str();
-    let (range, label) = match (label_values_inner(q), label_values_label(q)) {
-        (Some((off, inner)), Some((_, label))) => (off..off + inner.len(), label.to_string()),
-        _ => match label_only(q) {
-            Some((off, label)) => (off..off + label.len(), label.to_string()),
-            None => {
-                return VarKind::Unsupported {
-                    reason: "only `label_values(query, label)` and `label_values(label)` \
-                             variable queries are run"
-                        .into(),
-                }
-            }
-        },
-    };
-    let job = profile.jobs.len();
-    profile.jobs.push(Job {
-        backend,
-        what: What::Variable {
-            dashboard: uid.to_string(),
-            name: name.to_string(),
-        },
-        src: Source {
-            file: file.clone(),
-            scalar: query.clone(),
-            range,
-        },
-        dashboard: Some(index),
-        source_name: None,
-    });
-    VarKind::LabelValues {
-        backend,
-        label,
-        job,
+    let panels = items(&doc.root, "panels");
+    for (panel, target, backend, src) in targets {
+        let title = panels
+            .get(panel)
+            .and_then(|p| p.get_str("title"))
+            .unwrap_or("")
+            .to_string();
+        profile.jobs.push(Job {
+            backend,
+            what: What::Panel {
+                dashboard: uid.clone(),
+                title,
+                target,
+            },
+            src,
+            dashboard: Some(index),
+            source_name: None,
+        });
     }
 }
 

@@ -38,7 +38,8 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use collect::{Backend, Category, Dashboard, Job, Profile, VarKind, What};
+use crate::artifact::query::Lang;
+use collect::{Category, Dashboard, Job, Profile, VarKind, What};
 
 use crate::source::Span;
 use crate::syntax::grafana_vars::{self, Context, Interpolated, VarRef};
@@ -215,8 +216,8 @@ impl Report {
     }
 
     /// (backend, category) -> counts per status, for the summary table.
-    pub fn table(&self) -> Vec<((Backend, Category), [usize; 4])> {
-        let mut rows: Vec<((Backend, Category), [usize; 4])> = Vec::new();
+    pub fn table(&self) -> Vec<((Lang, Category), [usize; 4])> {
+        let mut rows: Vec<((Lang, Category), [usize; 4])> = Vec::new();
         for (job, o) in self.profile.jobs.iter().zip(&self.outcomes) {
             let key = (job.backend, job.what.category());
             let col = match o.status {
@@ -550,8 +551,8 @@ fn failure_outcome(
     let (span, label, rejected) = match f {
         Failure::Rejected { message, .. } => {
             let off = match job.backend {
-                Backend::Prometheus => prometheus::error_offset(message, q),
-                Backend::Loki => loki::error_offset(message, q),
+                Lang::PromQL => prometheus::error_offset(message, q),
+                Lang::LogQL => loki::error_offset(message, q),
             };
             let span = match off {
                 Some(o) => job.src.span(interp.to_source(extent(q, o))),
@@ -559,13 +560,13 @@ fn failure_outcome(
             };
             (
                 span,
-                format!("{} rejected this query", job.backend.name()),
+                format!("{} rejected this query", job.backend.backend()),
                 true,
             )
         }
         _ => (
             job.src.whole(),
-            format!("{} did not answer this query", job.backend.name()),
+            format!("{} did not answer this query", job.backend.backend()),
             false,
         ),
     };
@@ -591,7 +592,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 fn run_variable(
     profile: &Profile,
     job: &Job,
-    backend: Backend,
+    backend: Lang,
     label: &str,
     vars: &Values,
     opts: &Options,
@@ -603,11 +604,11 @@ fn run_variable(
     let selector = (q != label).then_some(q.as_str());
     let start = opts.time - opts.macros.range as f64;
     let fetched = match backend {
-        Backend::Prometheus => match &opts.prometheus {
+        Lang::PromQL => match &opts.prometheus {
             Some(p) => p.label_values(selector, label, start, opts.time),
             None => return (Outcome::skipped("no --prometheus URL"), Vec::new()),
         },
-        Backend::Loki => match &opts.loki {
+        Lang::LogQL => match &opts.loki {
             Some(l) => {
                 let tenant = tenant_for(profile, selector.unwrap_or("")).unwrap_or_default();
                 l.label_values(selector, label, start, opts.time, &tenant)
@@ -661,11 +662,11 @@ fn run_variable(
 /// Send `q` to the job's backend.
 fn fetch(profile: &Profile, job: &Job, q: &str, opts: &Options) -> Option<Fetched<QueryData>> {
     match job.backend {
-        Backend::Prometheus => {
+        Lang::PromQL => {
             let p = opts.prometheus.as_ref()?;
             Some(p.query(q, opts.time, opts.timeout_s))
         }
-        Backend::Loki => {
+        Lang::LogQL => {
             let l = opts.loki.as_ref()?;
             let tenant = tenant_for(profile, q).unwrap_or_default();
             Some(if is_log_query(q) {
@@ -680,8 +681,8 @@ fn fetch(profile: &Profile, job: &Job, q: &str, opts: &Options) -> Option<Fetche
 
 fn run_job(profile: &Profile, job: &Job, vars: &Values, opts: &Options) -> Outcome {
     let missing = match job.backend {
-        Backend::Prometheus if opts.prometheus.is_none() => Some("no --prometheus URL"),
-        Backend::Loki if opts.loki.is_none() => Some("no --loki URL"),
+        Lang::PromQL if opts.prometheus.is_none() => Some("no --prometheus URL"),
+        Lang::LogQL if opts.loki.is_none() => Some("no --loki URL"),
         _ => None,
     };
     if let Some(why) = missing {
@@ -718,8 +719,8 @@ fn run_job(profile: &Profile, job: &Job, vars: &Values, opts: &Options) -> Outco
         }
         Ok(d) => {
             let probe = match (&job.what, job.backend) {
-                (What::Alert { .. }, Backend::Prometheus) => probe::promql(&q),
-                (What::Alert { .. }, Backend::Loki) => probe::logql(&q),
+                (What::Alert { .. }, Lang::PromQL) => probe::promql(&q),
+                (What::Alert { .. }, Lang::LogQL) => probe::logql(&q),
                 _ => None,
             };
             let no_data = |detail: String, attempts: u32| Outcome {
@@ -727,7 +728,10 @@ fn run_job(profile: &Profile, job: &Job, vars: &Values, opts: &Options) -> Outco
                 detail: with_notes(detail, &notes),
                 sent: sent.clone(),
                 span: Some(job.src.whole()),
-                label: format!("{} returned no series for this query", job.backend.name()),
+                label: format!(
+                    "{} returned no series for this query",
+                    job.backend.backend()
+                ),
                 attempts,
                 rejected: false,
             };

@@ -17,7 +17,7 @@ pub fn diagnostic(job: &Job, o: &Outcome) -> Option<Diagnostic> {
             "query-error",
             format!(
                 "{} rejected the query of {}: {}",
-                job.backend.name(),
+                job.backend.backend(),
                 job.what.describe(),
                 o.detail
             ),
@@ -28,7 +28,7 @@ pub fn diagnostic(job: &Job, o: &Outcome) -> Option<Diagnostic> {
             format!(
                 "the query of {} got no answer from {}: {}",
                 job.what.describe(),
-                job.backend.name(),
+                job.backend.backend(),
                 o.detail
             ),
         ),
@@ -113,7 +113,7 @@ pub fn render(report: &Report, color: bool) -> String {
             p.line,
             p.column,
             job.what.describe(),
-            job.backend.name(),
+            job.backend.backend(),
             o.detail
         );
     }
@@ -124,7 +124,7 @@ pub fn render(report: &Report, color: bool) -> String {
     for &i in &order {
         let (job, o) = (&report.profile.jobs[i], &report.outcomes[i]);
         if o.status == Status::Error && !o.rejected {
-            let key = format!("{}: {}", job.backend.name(), o.detail);
+            let key = format!("{}: {}", job.backend.backend(), o.detail);
             if let Some((_, n)) = seen.iter_mut().find(|(k, _)| *k == key) {
                 *n += 1;
                 continue;
@@ -168,7 +168,7 @@ pub fn table(report: &Report) -> String {
         let _ = writeln!(
             out,
             "{:<11} {:<24} {:>6} {:>8} {:>6} {:>8} {:>6}",
-            backend.name(),
+            backend.backend(),
             cat.plural(),
             c[0],
             c[1],

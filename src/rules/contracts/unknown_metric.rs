@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 
 use crate::artifact::Artifact;
-use crate::rules::dashboards::queries;
 use crate::rules::{new_diagnostic, Ctx, RepoCtx, Rule, RuleMeta, SeriesUse};
 use crate::source::suggest::closest;
 
@@ -42,7 +41,7 @@ impl Rule for UnknownMetric {
         let Artifact::Dashboard(d) = artifact else {
             return;
         };
-        for (_, q) in queries(d) {
+        for q in d.queries() {
             let Some(a) = q.prom() else { continue };
             for m in &a.facts.metrics {
                 if q.var_at(&m.span).is_some() {

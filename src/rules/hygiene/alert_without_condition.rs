@@ -1,6 +1,6 @@
 //! An alert whose expression has no condition fires for every series.
 
-use crate::artifact::rule_file::Parsed;
+use crate::artifact::query::Parsed;
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule, RuleMeta};
 

@@ -1,8 +1,7 @@
 //! A query's language matches its datasource's type.
 
-use crate::artifact::dashboard::Lang;
+use crate::artifact::query::{Lang, Owner};
 use crate::artifact::Artifact;
-use crate::rules::dashboards::queries;
 use crate::rules::{Ctx, Rule, RuleMeta};
 
 crate::rule_meta!(
@@ -33,11 +32,14 @@ impl Rule for DatasourceLanguage {
             return;
         };
         let file = cx.file.clone();
-        for (owner, q) in queries(d) {
-            let Some(actual) = q.other_lang else { continue };
-            let ds = match owner {
-                crate::rules::dashboards::Owner::Target(_, t) => &t.datasource,
-                crate::rules::dashboards::Owner::Variable(v) => &v.datasource,
+        for q in d.queries() {
+            let Some(actual) = q.dashboard_query().and_then(|dq| dq.other_lang) else {
+                continue;
+            };
+            let ds = match q.owner {
+                Owner::Target { target, .. } => &target.datasource,
+                Owner::Variable(v) => &v.datasource,
+                _ => continue,
             };
             let plugin = ds.plugin().unwrap_or("?");
             let span = q.whole_span(&file.text);
@@ -46,7 +48,7 @@ impl Rule for DatasourceLanguage {
                 span,
                 format!(
                     "{} is {}, sent to a `{plugin}` datasource",
-                    owner.describe(),
+                    q.describe(),
                     actual.name()
                 ),
             );

@@ -1,6 +1,7 @@
 //! `rate()` and `increase()` windows in dashboards follow the step.
 
-use crate::artifact::dashboard::{Lang, Query};
+use crate::artifact::dashboard::Query;
+use crate::artifact::query::Lang;
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule, RuleMeta};
 use crate::syntax::duration;

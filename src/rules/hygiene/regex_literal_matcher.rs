@@ -3,7 +3,7 @@
 //! regexes), so `=` / `!=` say the same thing more plainly and more cheaply.
 //! The finding carries a fix that rewrites the operator.
 
-use crate::artifact::rule_file::Parsed;
+use crate::artifact::query::Parsed;
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule, RuleMeta};
 use crate::source::Span;

@@ -1,12 +1,11 @@
-//! `forbidden-label` on contracts: metric dimensions, recording and alert
-//! expressions, alert labels and templates, dashboard queries, legends and
-//! variables.
+//! `forbidden-label` on contracts (their expressions are checked with every
+//! other query): metric dimensions, alert labels and templates, dashboard
+//! legends and variables.
 
-use super::forbidden_label::{check_query, template_refs, META};
+use super::forbidden_label::{legend_labels, template_refs, META};
 use crate::artifact::contract::{label_values_label, ContractArtifact};
 use crate::artifact::Scalar;
 use crate::contracts::Kind;
-use crate::rules::dashboards::queries::legend_labels;
 use crate::rules::Ctx;
 use crate::syntax::yaml::Node;
 
@@ -15,11 +14,6 @@ fn seq<'a>(n: &'a Node, key: &str) -> &'a [Node] {
 }
 
 pub fn check(cx: &mut Ctx<'_>, c: &ContractArtifact) {
-    for e in &c.exprs {
-        check_query(cx, &e.parsed, &|text, r| e.span(text, r), &|_| {
-            String::new()
-        });
-    }
     let root = &c.doc.root;
     match c.kind() {
         Some(Kind::Metrics) => {

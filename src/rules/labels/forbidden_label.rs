@@ -1,11 +1,12 @@
 //! Policy-forbidden labels wherever they create or keep a dimension.
 
-use crate::artifact::rule_file::{Parsed, Rule as RuleDef};
 use std::ops::Range;
 
+use crate::artifact::dashboard::Dashboard;
+use crate::artifact::query::{Parsed, QueryRef};
+use crate::artifact::rule_file::Rule as RuleDef;
 use crate::artifact::{Artifact, Scalar};
 use crate::rules::{Ctx, Rule, RuleMeta};
-use crate::source::Span;
 use crate::syntax::gotemplate;
 use crate::syntax::logql::GroupingKind;
 
@@ -28,26 +29,22 @@ impl Rule for ForbiddenLabel {
     }
 
     fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        if let Artifact::Dashboard(d) = artifact {
-            crate::rules::dashboards::queries::forbidden_label(cx, d, &META);
-            return;
+        for q in artifact.queries() {
+            check_query(cx, &q);
         }
-        if let Artifact::Contract(c) = artifact {
-            super::contract_labels::check(cx, c);
-            return;
-        }
-        if let Artifact::Alloy(cfg) = artifact {
-            super::alloy_labels::check(cx, cfg);
-            return;
-        }
-        let Artifact::Rules(rf) = artifact else {
-            return;
-        };
-        for g in &rf.groups {
-            static_labels(cx, &g.labels, "group label");
-        }
-        for (_, rule) in rf.rules() {
-            check_rule(cx, rule);
+        match artifact {
+            Artifact::Rules(rf) => {
+                for g in &rf.groups {
+                    static_labels(cx, &g.labels, "group label");
+                }
+                for (_, rule) in rf.rules() {
+                    check_rule(cx, rule);
+                }
+            }
+            Artifact::Dashboard(d) => dashboard(cx, d),
+            Artifact::Contract(c) => super::contract_labels::check(cx, c),
+            Artifact::Alloy(cfg) => super::alloy_labels::check(cx, cfg),
+            Artifact::Other(_) => {}
         }
     }
 }
@@ -78,14 +75,6 @@ fn check_rule(cx: &mut Ctx<'_>, rule: &RuleDef) {
             template_refs(cx, &key.value, value);
         }
     }
-    let Some(expr) = &rule.expr else { return };
-    let scalar = &expr.scalar;
-    check_query(
-        cx,
-        &expr.parsed,
-        &|text, r| scalar.sub_span(text, r),
-        &|_| String::new(),
-    );
 }
 
 /// `$labels.X` (and `.Labels.X`, `index $labels "X"`) of a forbidden label in
@@ -108,15 +97,11 @@ pub fn template_refs(cx: &mut Ctx<'_>, key: &str, value: &Scalar) {
     }
 }
 
-/// Forbidden labels kept by a parsed PromQL or LogQL query. `span_of` maps
-/// a byte range of the query text to a file span.
-pub fn check_query(
-    cx: &mut Ctx<'_>,
-    parsed: &Parsed,
-    span_of: &dyn Fn(&str, Range<usize>) -> Span,
-    via: &dyn Fn(&Range<usize>) -> String,
-) {
-    match parsed {
+/// Forbidden labels kept by a parsed PromQL or LogQL query.
+fn check_query(cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
+    let span_of = |text: &str, r: Range<usize>| q.span(text, r);
+    let via = |r: &Range<usize>| q.via_variable(r);
+    match q.parsed {
         Parsed::Prom(Ok(a)) => {
             for l in &a.facts.labels {
                 if l.role.keeps() && cx.policy.is_forbidden_label(&l.name) {
@@ -167,5 +152,85 @@ pub fn check_query(
             }
         }
         _ => {}
+    }
+}
+
+/// Dashboard labels outside queries: legend templates that show a label,
+/// and variables that enumerate one.
+fn dashboard(cx: &mut Ctx<'_>, d: &Dashboard) {
+    let text = cx.file.text.clone();
+    // Legend templates name the labels the panel shows.
+    for (p, t) in d.targets() {
+        let Some(legend) = &t.legend else { continue };
+        for (name, r) in legend_labels(&legend.value) {
+            if cx.policy.is_forbidden_label(&name) {
+                let who = p
+                    .map(|p| p.describe())
+                    .unwrap_or_else(|| "annotation".into());
+                cx.report(
+                    &META,
+                    legend.sub_span(&text, r),
+                    format!("legend of {who} shows forbidden label `{name}`: the query keeps it as a dimension"),
+                )
+                .label("legend template")
+                .help("aggregate the label away in the query and drop it from `legendFormat`");
+            }
+        }
+    }
+    // Variables that list the values of a forbidden label.
+    for v in &d.variables {
+        let Some((label, span)) = &v.label else {
+            continue;
+        };
+        if cx.policy.is_forbidden_label(label) {
+            let name = v.name.as_ref().map(|n| n.value.as_str()).unwrap_or("?");
+            cx.report(
+                &META,
+                span.clone(),
+                format!("variable `${name}` enumerates forbidden label `{label}`"),
+            )
+            .label("forbidden label")
+            .help("a picker over a high-cardinality label loads every value it ever had; filter with a text box variable or on a low-cardinality label");
+        }
+    }
+}
+
+/// `{{ label }}` references in a legend template, with their ranges.
+pub fn legend_labels(s: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    let mut rest = 0;
+    while let Some(open) = s.get(rest..).and_then(|t| t.find("{{")) {
+        let start = rest + open + 2;
+        let Some(close) = s.get(start..).and_then(|t| t.find("}}")) else {
+            break;
+        };
+        let inner = s.get(start..start + close).unwrap_or("");
+        let lead = inner.len() - inner.trim_start().len();
+        let name = inner.trim();
+        let is_label = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if is_label {
+            let a = start + lead;
+            out.push((name.to_string(), a..a + name.len()));
+        }
+        rest = start + close + 2;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legend_label_ranges() {
+        let s = "{{ request_path }} / {{job}} {{ $labels.x }} {{";
+        let got = legend_labels(s);
+        assert_eq!(got.len(), 2);
+        assert_eq!(&s[got[0].1.clone()], "request_path");
+        assert_eq!(got[1].0, "job");
     }
 }

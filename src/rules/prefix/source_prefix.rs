@@ -1,7 +1,8 @@
 //! Raw source-prefixed metrics stay in the `openbao:*` recording layer.
 
 use crate::artifact::contract::{ContractArtifact, ExprRole};
-use crate::artifact::rule_file::Parsed;
+use crate::artifact::dashboard::Dashboard;
+use crate::artifact::query::{Lang, Parsed};
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule, RuleMeta};
 use crate::source::Span;
@@ -41,7 +42,7 @@ impl Rule for SourcePrefix {
 
     fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
         if let Artifact::Dashboard(d) = artifact {
-            crate::rules::dashboards::queries::source_prefix(cx, d, &META);
+            dashboard(cx, d);
             return;
         }
         if let Artifact::Contract(c) = artifact {
@@ -230,9 +231,113 @@ fn contract(cx: &mut Ctx<'_>, c: &ContractArtifact) {
     }
 }
 
+/// `source-prefix`: dashboards read the normalised `openbao:*` recording
+/// rules, not raw `vault_*`/`openbao_*` metrics or `__name__` regexes.
+fn dashboard(cx: &mut Ctx<'_>, d: &Dashboard) {
+    let policy = cx.policy;
+    if policy.source_prefix.prefixes.is_empty() {
+        return;
+    }
+    let ns = policy.source_prefix.recording_namespace.clone();
+    let text = cx.file.text.clone();
+    for q in d.queries() {
+        if q.lang != Lang::PromQL {
+            continue;
+        }
+        let Some(a) = q.prom() else { continue };
+        for m in &a.facts.metrics {
+            let Some(prefix) = policy.source_prefix_of(&m.name) else {
+                continue;
+            };
+            let stripped = m.name.get(prefix.len() + 1..).unwrap_or("");
+            cx.report(
+                &META,
+                q.span(&text, m.span.clone()),
+                format!(
+                    "{} reads raw source-prefixed metric `{}`",
+                    q.describe(),
+                    m.name
+                ),
+            )
+            .label("raw metric")
+            .help(format!(
+                "read the normalised series instead, e.g. `{ns}{stripped}:<aggregation>`, so the dashboard works for every source prefix"
+            ));
+        }
+        for mu in &a.facts.matchers {
+            if mu.label != "__name__" {
+                continue;
+            }
+            let regex = mu.op == "=~" || mu.op == "!~";
+            if regex && regex_mentions_prefix(&policy.source_prefix.prefixes, &mu.value) {
+                cx.report(
+                    &META,
+                    q.span(&text, mu.value_span.clone()),
+                    format!(
+                        "{} selects metrics by a `__name__` regex over source prefixes",
+                        q.describe()
+                    ),
+                )
+                .label("prefix regex")
+                .help(format!(
+                    "normalise each prefix with a recording rule into `{ns}*` and query that"
+                ));
+            } else if !regex && policy.source_prefix_of(&mu.value).is_some() {
+                cx.report(
+                    &META,
+                    q.span(&text, mu.value_span.clone()),
+                    format!(
+                        "{} reads raw source-prefixed metric `{}`",
+                        q.describe(),
+                        mu.value
+                    ),
+                )
+                .label("raw metric")
+                .help(format!("read the normalised `{ns}*` series instead"));
+            }
+        }
+    }
+    for v in &d.variables {
+        let Some((re, span)) = &v.metric_regex else {
+            continue;
+        };
+        if regex_mentions_prefix(&policy.source_prefix.prefixes, re) {
+            let name = v.name.as_ref().map(|n| n.value.as_str()).unwrap_or("?");
+            cx.report(
+                &META,
+                span.clone(),
+                format!("variable `${name}` lists raw source-prefixed metric names"),
+            )
+            .label("prefix regex")
+            .help(format!(
+                "list the normalised series instead, e.g. `metrics({ns}.*)`"
+            ));
+        }
+    }
+}
+
+/// Whether a regex over metric names can reach raw `<prefix>_*` names: it
+/// spells `vault_`, or ends an alternative or group with the prefix
+/// (`(vault|openbao)_.+`).
+fn regex_mentions_prefix(prefixes: &[String], re: &str) -> bool {
+    prefixes.iter().any(|p| {
+        [format!("{p}_"), format!("{p})"), format!("{p}|")]
+            .iter()
+            .any(|needle| re.contains(needle.as_str()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefix_regexes() {
+        let p = vec!["vault".to_string(), "openbao".to_string()];
+        assert!(regex_mentions_prefix(&p, "vault_.*"));
+        assert!(regex_mentions_prefix(&p, "(vault|openbao)_.+"));
+        assert!(!regex_mentions_prefix(&p, "openbao:.+"));
+    }
     #[test]
     fn naming() {
         assert!(well_named("openbao:core_active:max", "openbao:"));

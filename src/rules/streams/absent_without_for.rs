@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::artifact::rule_file::{Backend, Parsed};
+use crate::artifact::query::{Lang, Parsed};
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule, RuleMeta};
 use crate::syntax::duration;
@@ -27,7 +27,7 @@ impl Rule for AbsentWithoutFor {
         let Artifact::Rules(rf) = artifact else {
             return;
         };
-        if rf.backend != Backend::Loki {
+        if rf.backend != Lang::LogQL {
             return;
         }
         let file = cx.file;

@@ -3,9 +3,9 @@
 //! tag), does not also show operational streams unless the policy allows
 //! it, and no panel or query mixes the two sides.
 
-use crate::artifact::dashboard::{Dashboard, Query};
+use crate::artifact::dashboard::Dashboard;
+use crate::artifact::query::{Owner, QueryRef};
 use crate::policy::Policy;
-use crate::rules::dashboards::{queries, Owner};
 use crate::rules::{Ctx, RuleMeta};
 use crate::source::Span;
 use crate::syntax::logql::Selector;
@@ -19,7 +19,7 @@ struct Read {
     operational: bool,
 }
 
-fn read_of(policy: &Policy, q: &Query, text: &str, sel: &Selector) -> Option<Read> {
+fn read_of(policy: &Policy, q: &QueryRef<'_>, text: &str, sel: &Selector) -> Option<Read> {
     if routing_matchers(policy, sel).is_empty() {
         return None;
     }
@@ -51,15 +51,16 @@ pub fn check(cx: &mut Ctx<'_>, d: &Dashboard, meta: &'static RuleMeta) {
     let mut mixed_reported: Vec<Span> = Vec::new();
     // Reads per query, and per panel.
     let mut all: Vec<(String, Vec<Read>)> = Vec::new();
-    for (owner, q) in queries(d) {
+    for q in d.queries() {
+        let owner = q.owner;
         let Some(e) = q.loki() else { continue };
         let mut reads = Vec::new();
         for sel in e.selectors() {
-            match read_of(policy, q, text, sel) {
+            match read_of(policy, &q, text, sel) {
                 Some(r) => reads.push(r),
                 // a variable lists label values, not log lines
                 None if policy.streams.require_stream_matcher
-                    && matches!(owner, Owner::Target(..)) =>
+                    && matches!(owner, Owner::Target { .. }) =>
                 {
                     cx.report(
                         meta,
@@ -117,7 +118,7 @@ pub fn check(cx: &mut Ctx<'_>, d: &Dashboard, meta: &'static RuleMeta) {
             .help("query each stream on its own, in panels of dashboards meant for it");
         }
         let key = match owner {
-            Owner::Target(Some(p), _) => format!("panel@{}", p.span.start),
+            Owner::Target { panel: Some(p), .. } => format!("panel@{}", p.span.start),
             _ => String::new(),
         };
         all.push((key, reads));

@@ -1,7 +1,7 @@
 //! A Loki rule whose expression is a log query: it returns log lines, not
 //! samples, so the ruler can neither alert on it nor record it.
 
-use crate::artifact::rule_file::{Backend, Parsed};
+use crate::artifact::query::{Lang, Parsed};
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule, RuleMeta};
 
@@ -24,7 +24,7 @@ impl Rule for LogQueryInRule {
         let Artifact::Rules(rf) = artifact else {
             return;
         };
-        if rf.backend != Backend::Loki {
+        if rf.backend != Lang::LogQL {
             return;
         }
         let file = cx.file;

@@ -1,6 +1,6 @@
 //! A LogQL range window longer than the policy's `loki.max_range`.
 
-use crate::artifact::rule_file::{Backend, Parsed};
+use crate::artifact::query::{Lang, Parsed};
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule, RuleMeta};
 
@@ -23,7 +23,7 @@ impl Rule for LogqlRangeTooLong {
         let Artifact::Rules(rf) = artifact else {
             return;
         };
-        if rf.backend != Backend::Loki {
+        if rf.backend != Lang::LogQL {
             return;
         }
         let Some(max) = cx.policy.max_loki_range() else {

@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::artifact::rule_file::{Backend, Group, Parsed, Rule as RuleDef};
+use crate::artifact::query::{Lang, Parsed};
+use crate::artifact::rule_file::{Group, Rule as RuleDef};
 use crate::artifact::{Artifact, Scalar};
 use crate::policy::Policy;
 use crate::rules::{Ctx, Rule, RuleMeta};
@@ -38,7 +39,7 @@ impl Rule for StreamSeparation {
             return;
         }
         match artifact {
-            Artifact::Rules(rf) if rf.backend == Backend::Loki => {
+            Artifact::Rules(rf) if rf.backend == Lang::LogQL => {
                 for (group, rule) in rf.rules() {
                     check_rule(cx, group, rule);
                 }

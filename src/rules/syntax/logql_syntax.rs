@@ -1,6 +1,7 @@
-//! LogQL parse errors in Loki rule expressions.
+//! LogQL parse errors, in every host of a query (Loki rule files,
+//! contracts, dashboards).
 
-use crate::artifact::rule_file::Parsed;
+use crate::artifact::query::{Lang, Parsed};
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule};
 
@@ -20,26 +21,32 @@ impl Rule for LogqlSyntax {
     }
 
     fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        match artifact {
-            Artifact::Rules(rf) => {
-                for (_, rule) in rf.rules() {
-                    let Some(expr) = &rule.expr else { continue };
-                    if let Parsed::Loki(Err(e)) = &expr.parsed {
-                        let span = expr.scalar.sub_span(&cx.file.text, e.span.clone());
-                        report(cx, span, &e.message);
-                    }
-                }
+        if let Artifact::Dashboard(d) = artifact {
+            super::malformed_variables(cx, d, Lang::LogQL, &META);
+        }
+        for q in artifact.queries() {
+            let Parsed::Loki(Err(e)) = q.parsed else {
+                continue;
+            };
+            let span = q.span(&cx.file.text, e.span.clone());
+            if !q.owner.in_dashboard() {
+                report(cx, span, &e.message);
+                continue;
             }
-            Artifact::Contract(c) => {
-                for expr in &c.exprs {
-                    if let Parsed::Loki(Err(e)) = &expr.parsed {
-                        let span = expr.span(&cx.file.text, e.span.clone());
-                        report(cx, span, &e.message);
-                    }
-                }
+            if q.dashboard_query().is_some_and(|d| d.other_lang.is_some()) {
+                continue; // datasource-language says it better
             }
-            Artifact::Dashboard(d) => crate::rules::dashboards::queries::logql_syntax(cx, d, &META),
-            _ => {}
+            cx.report(
+                &META,
+                span,
+                format!(
+                    "invalid LogQL in {}: {}",
+                    q.describe(),
+                    strip_position(&e.message)
+                ),
+            )
+            .label(super::error_label(&q, &e.span))
+            .help("see the LogQL reference; `o11ylint explain logql-syntax`");
         }
     }
 }
@@ -66,5 +73,16 @@ pub fn strip_position(message: &str) -> &str {
             &message[..i]
         }
         _ => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_stripped() {
+        assert_eq!(strip_position("unexpected `)` at 1:5"), "unexpected `)`");
+        assert_eq!(strip_position("look at this"), "look at this");
     }
 }

@@ -1,6 +1,7 @@
-//! PromQL parse errors in rule expressions.
+//! PromQL parse errors, in every host of a query (rule files, contracts,
+//! dashboards).
 
-use crate::artifact::rule_file::Parsed;
+use crate::artifact::query::{Lang, Parsed};
 use crate::artifact::Artifact;
 use crate::rules::{Ctx, Rule};
 
@@ -20,28 +21,32 @@ impl Rule for PromqlSyntax {
     }
 
     fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        match artifact {
-            Artifact::Rules(rf) => {
-                for (_, rule) in rf.rules() {
-                    let Some(expr) = &rule.expr else { continue };
-                    if let Parsed::Prom(Err(e)) = &expr.parsed {
-                        let span = expr.scalar.sub_span(&cx.file.text, e.span.clone());
-                        report(cx, span, e);
-                    }
-                }
+        if let Artifact::Dashboard(d) = artifact {
+            super::malformed_variables(cx, d, Lang::PromQL, &META);
+        }
+        for q in artifact.queries() {
+            let Parsed::Prom(Err(e)) = q.parsed else {
+                continue;
+            };
+            let span = q.span(&cx.file.text, e.span.clone());
+            if !q.owner.in_dashboard() {
+                report(cx, span, e);
+                continue;
             }
-            Artifact::Contract(c) => {
-                for expr in &c.exprs {
-                    if let Parsed::Prom(Err(e)) = &expr.parsed {
-                        let span = expr.span(&cx.file.text, e.span.clone());
-                        report(cx, span, e);
-                    }
-                }
+            if q.dashboard_query().is_some_and(|d| d.other_lang.is_some()) {
+                continue; // datasource-language says it better
             }
-            Artifact::Dashboard(d) => {
-                crate::rules::dashboards::queries::promql_syntax(cx, d, &META)
+            if e.budget {
+                budget(cx, span, &format!("{}: {}", q.describe(), e.message));
+                continue;
             }
-            _ => {}
+            cx.report(
+                &META,
+                span,
+                format!("invalid PromQL in {}: {}", q.describe(), e.message),
+            )
+            .label(super::error_label(&q, &e.span))
+            .help("Grafana sends the query as written after replacing variables; fix it in the query editor or the JSON, see `o11ylint explain promql-syntax`");
         }
     }
 }
