@@ -131,3 +131,78 @@ fn extends_errors_stop_the_run_with_a_location() {
     assert!(r.stderr.contains("`extends` cycle"), "{}", r.stderr);
     assert!(r.stderr.contains("team.yaml:1:10"), "{}", r.stderr);
 }
+
+/// vmalert's group keys and MetricsQL, under three targets.
+const VMALERT_RULES: &str = r#"groups:
+  - name: vmsingle
+    concurrency: 2
+    rules:
+      - alert: TooHighChurnRate
+        expr: lag(vm_new_timeseries_created_total[5m]) > 1h
+        for: 15m
+"#;
+
+#[test]
+fn the_policy_target_decides_dialect_keys_and_metricsql() {
+    let run = |policy: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+        write(dir.path(), "rules/vm.yaml", VMALERT_RULES);
+        write(dir.path(), "o11ylint.yaml", policy);
+        let r = o11ylint(
+            dir.path(),
+            &["check", "--format", "json", "--fail-on", "never"],
+            None,
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["name"].as_str().unwrap().to_string(),
+                    d["message"].as_str().unwrap().to_string(),
+                    d["help"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // any (the generic default): the key is accepted, MetricsQL is not
+    // PromQL and the help says how to declare the target
+    let got = run("extends: generic\n");
+    assert!(
+        !got.iter().any(|(n, _, _)| n == "rule-structure"),
+        "{got:#?}"
+    );
+    let syntax: Vec<_> = got
+        .iter()
+        .filter(|(n, _, _)| n == "promql-syntax")
+        .collect();
+    assert_eq!(syntax.len(), 1, "{got:#?}");
+    assert!(syntax[0].2.contains("`lag()`"), "{got:#?}");
+    assert!(syntax[0].2.contains("target: victoriametrics"), "{got:#?}");
+    // prometheus: the vmalert key is refused, with the target to set
+    let got = run("target: prometheus\n");
+    assert!(
+        got.iter().any(|(n, m, h)| n == "rule-structure"
+            && m == "`concurrency` is a vmalert key, and the policy's target is `prometheus`"
+            && h.contains("target: victoriametrics")),
+        "{got:#?}"
+    );
+    // victoriametrics: both accepted
+    let got = run("target: victoriametrics\n");
+    assert!(
+        !got.iter()
+            .any(|(n, _, _)| n == "rule-structure" || n == "promql-syntax"),
+        "{got:#?}"
+    );
+    // mimir: a mimirtool namespace file is accepted, vmalert keys are not
+    let got = run("target: mimir\n");
+    assert!(
+        got.iter()
+            .any(|(n, m, _)| n == "rule-structure" && m.contains("`concurrency`")),
+        "{got:#?}"
+    );
+}

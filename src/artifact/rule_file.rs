@@ -49,6 +49,7 @@ impl Rule {
 pub struct Group {
     pub name: Option<Scalar>,
     pub interval: Option<Scalar>,
+    pub query_offset: Option<Scalar>,
     pub labels: Vec<(Scalar, Scalar)>,
     pub rules: Vec<Rule>,
     pub span: Span,
@@ -87,6 +88,7 @@ impl RuleFile {
     }
 }
 
+/// Keys Prometheus itself reads.
 const TOP_KEYS: &[&str] = &["groups"];
 const GROUP_KEYS: &[&str] = &[
     "name",
@@ -95,12 +97,6 @@ const GROUP_KEYS: &[&str] = &[
     "limit",
     "rules",
     "labels",
-    // Thanos
-    "partial_response_strategy",
-    // Cortex / Mimir
-    "source_tenants",
-    "evaluation_delay",
-    "align_evaluation_time_on_interval",
 ];
 const RULE_KEYS: &[&str] = &[
     "alert",
@@ -112,8 +108,92 @@ const RULE_KEYS: &[&str] = &[
     "annotations",
 ];
 
+/// Keys other rulers add, by dialect: (dialect, where, key, the policy
+/// targets that allow it). `any` (and an empty target) allows them all.
+const DIALECT_KEYS: &[(&str, Where, &str, &[&str])] = &[
+    (
+        "Thanos",
+        Where::Group,
+        "partial_response_strategy",
+        &["thanos"],
+    ),
+    ("Cortex/Mimir", Where::Group, "source_tenants", &["mimir"]),
+    ("Cortex/Mimir", Where::Group, "evaluation_delay", &["mimir"]),
+    (
+        "Cortex/Mimir",
+        Where::Group,
+        "align_evaluation_time_on_interval",
+        &["mimir"],
+    ),
+    (
+        "Cortex/Loki ruler",
+        Where::Group,
+        "remote_write",
+        &["mimir"],
+    ),
+    ("mimirtool/cortextool", Where::Top, "namespace", &["mimir"]),
+    ("vmalert", Where::Group, "concurrency", &["victoriametrics"]),
+    ("vmalert", Where::Group, "type", &["victoriametrics"]),
+    ("vmalert", Where::Group, "params", &["victoriametrics"]),
+    ("vmalert", Where::Group, "headers", &["victoriametrics"]),
+    (
+        "vmalert",
+        Where::Group,
+        "notifier_headers",
+        &["victoriametrics"],
+    ),
+    ("vmalert", Where::Group, "eval_offset", &["victoriametrics"]),
+    ("vmalert", Where::Group, "eval_delay", &["victoriametrics"]),
+    (
+        "vmalert",
+        Where::Group,
+        "eval_alignment",
+        &["victoriametrics"],
+    ),
+    ("vmalert", Where::Group, "tenant", &["victoriametrics"]),
+    ("vmalert", Where::Group, "debug", &["victoriametrics"]),
+    ("vmalert", Where::Rule, "debug", &["victoriametrics"]),
+    (
+        "vmalert",
+        Where::Rule,
+        "update_entries_limit",
+        &["victoriametrics"],
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Where {
+    Top,
+    Group,
+    Rule,
+}
+
+/// The ruler dialects a policy `target` allows.
+fn allows(target: &str, targets: &[&str]) -> bool {
+    matches!(target, "" | "any") || targets.contains(&target)
+}
+
+/// A Prometheus metric name (the classic character set every ruler accepts).
+pub fn is_metric_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}
+
+/// A Prometheus label name (the classic character set).
+pub fn is_label_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 struct Builder {
     structure: Vec<StructureIssue>,
+    target: String,
 }
 
 impl Builder {
@@ -126,9 +206,36 @@ impl Builder {
     }
 
     fn unknown_keys(&mut self, node: &Node, allowed: &[&str], what: &str) {
+        let place = match what {
+            "a rule file" => Where::Top,
+            "a rule group" => Where::Group,
+            _ => Where::Rule,
+        };
         for (k, _) in node.as_map().unwrap_or(&[]) {
             let key = k.as_str().unwrap_or("");
-            if !allowed.contains(&key) {
+            if allowed.contains(&key) {
+                continue;
+            }
+            if let Some((dialect, _, _, targets)) = DIALECT_KEYS
+                .iter()
+                .find(|(_, w, dk, _)| *w == place && *dk == key)
+            {
+                if !allows(&self.target, targets) {
+                    self.issue(
+                        k.span.clone(),
+                        format!(
+                            "`{key}` is a {dialect} key, and the policy's target is `{}`",
+                            self.target
+                        ),
+                        Some(format!(
+                            "set `target: {}` (or `any`) in o11ylint.yaml if these rules run there; `{}` refuses the file",
+                            targets[0], self.target
+                        )),
+                    );
+                }
+                continue;
+            }
+            {
                 let help = closest(key, allowed.iter().copied())
                     .map(|c| format!("did you mean `{c}`?"))
                     .unwrap_or_else(|| format!("{what} keys are: {}", allowed.join(", ")));
@@ -136,6 +243,28 @@ impl Builder {
                     k.span.clone(),
                     format!("unknown key `{key}` in {what}"),
                     Some(help),
+                );
+            }
+        }
+    }
+
+    /// Label names a rule or group sets: valid, and never `__name__`.
+    fn label_names(&mut self, labels: &[(Scalar, Scalar)], whose: &str) {
+        for (k, _) in labels {
+            if k.value == "__name__" {
+                self.issue(
+                    k.span.clone(),
+                    format!("a {whose} cannot set `__name__`; Prometheus refuses the file"),
+                    Some("the metric name of a recording rule is its `record`".into()),
+                );
+            } else if !is_label_name(&k.value) {
+                self.issue(
+                    k.span.clone(),
+                    format!(
+                        "label name `{}` is not a valid label name; Prometheus refuses the file",
+                        k.value
+                    ),
+                    Some("label names match [a-zA-Z_][a-zA-Z0-9_]*".into()),
                 );
             }
         }
@@ -285,11 +414,12 @@ impl RuleFile {
         rel: &str,
         policy: &Policy,
     ) -> RuleFile {
-        let _ = text;
         let (backend, backend_reason) = decide_backend(rel, roots, policy);
         let mut b = Builder {
             structure: Vec::new(),
+            target: policy.target.clone(),
         };
+        let line_of = |at: usize| text.get(..at).map_or(0, |t| t.matches('\n').count()) + 1;
         let mut groups = Vec::new();
         for root in roots {
             if !from_manifest {
@@ -319,6 +449,8 @@ impl RuleFile {
                 );
                 continue;
             };
+            // group names seen in this file (Prometheus refuses repeats)
+            let mut seen: Vec<(String, usize)> = Vec::new();
             for g in gs {
                 if g.as_map().is_none() {
                     b.issue(
@@ -333,8 +465,42 @@ impl RuleFile {
                 if name.is_none() && g.get("name").is_none() {
                     b.issue(Span::empty(g.span.start), "rule group has no `name`", None);
                 }
+                if let Some(n) = &name {
+                    if n.value.is_empty() {
+                        b.issue(
+                            n.span.clone(),
+                            "rule group name is empty; Prometheus refuses the file",
+                            None,
+                        );
+                    } else if let Some((_, first)) = seen.iter().find(|(v, _)| *v == n.value) {
+                        b.issue(
+                            n.span.clone(),
+                            format!(
+                                "rule group `{}` is repeated in this file (first at line {}); Prometheus refuses the file",
+                                n.value,
+                                line_of(*first)
+                            ),
+                            Some("give each group of a file its own name, or merge them".into()),
+                        );
+                    } else {
+                        seen.push((n.value.clone(), n.span.start));
+                    }
+                }
+                if let Some((k, v)) = g.entry("limit") {
+                    let int = v.as_str().is_some_and(|t| t.trim().parse::<i64>().is_ok())
+                        && v.style() == Some(crate::syntax::yaml::Style::Plain);
+                    if !int {
+                        b.issue(
+                            v.span.clone().cover(&k.span),
+                            "`limit` must be an integer (the most alerts or series a rule may produce)",
+                            None,
+                        );
+                    }
+                }
                 let interval = b.scalar(g, "interval", "a rule group");
+                let query_offset = b.scalar(g, "query_offset", "a rule group");
                 let glabels = b.string_map(g, "labels");
+                b.label_names(&glabels, "group");
                 let mut rules = Vec::new();
                 match g.get("rules") {
                     None => {}
@@ -357,6 +523,7 @@ impl RuleFile {
                 groups.push(Group {
                     name,
                     interval,
+                    query_offset,
                     labels: glabels,
                     rules,
                     span: g.span.clone(),
@@ -426,8 +593,51 @@ fn build_rule(b: &mut Builder, r: &Node, backend: Lang) -> Option<Rule> {
             }
         }
     }
+    for (what, n) in [("alert", &alert), ("record", &record)] {
+        if let Some(n) = n.as_ref().filter(|n| n.value.trim().is_empty()) {
+            b.issue(
+                n.span.clone(),
+                format!("`{what}` is empty; Prometheus refuses the file"),
+                None,
+            );
+        }
+    }
+    if let Some(rec) = record.as_ref().filter(|n| !n.value.trim().is_empty()) {
+        if !is_metric_name(&rec.value) {
+            let braces = rec.value.contains('{') || rec.value.contains('}');
+            b.issue(
+                rec.span.clone(),
+                if braces {
+                    format!(
+                        "recording rule name `{}` has braces: a record is a metric name, not a selector",
+                        rec.value
+                    )
+                } else {
+                    format!(
+                        "recording rule name `{}` is not a valid metric name",
+                        rec.value
+                    )
+                },
+                Some(if braces {
+                    "set labels under `labels:`, or move the selector into `expr`".into()
+                } else {
+                    "metric names match [a-zA-Z_:][a-zA-Z0-9_:]*".into()
+                }),
+            );
+        }
+    }
     let labels = b.string_map(r, "labels");
+    b.label_names(&labels, "rule");
     let annotations = b.string_map(r, "annotations");
+    for (k, _) in &annotations {
+        if !is_label_name(&k.value) {
+            b.issue(
+                k.span.clone(),
+                format!("annotation name `{}` is not a valid label name; promtool and Prometheus 2 refuse the file", k.value),
+                Some("annotation names match [a-zA-Z_][a-zA-Z0-9_]* (Prometheus 3 with UTF-8 names accepts it)".into()),
+            );
+        }
+    }
     Some(Rule {
         alert,
         record,

@@ -9,6 +9,7 @@ pub mod gotemplate;
 pub mod grafana_vars;
 pub mod json;
 pub mod logql;
+pub mod metricsql;
 pub mod promql;
 pub mod re2;
 pub mod schema;

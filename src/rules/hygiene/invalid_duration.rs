@@ -1,4 +1,5 @@
-//! `for`, `keep_firing_for` and group `interval` must be Prometheus durations.
+//! `for`, `keep_firing_for` and group `interval` and `query_offset` must be
+//! Prometheus durations.
 
 use crate::artifact::{Artifact, Scalar};
 use crate::rules::{Ctx, Rule, RuleMeta};
@@ -9,7 +10,7 @@ crate::rule_meta!(
     "invalid-duration",
     Hygiene,
     Error,
-    "A `for`, `keep_firing_for` or `interval` that is not a Prometheus duration"
+    "A `for`, `keep_firing_for`, `interval` or `query_offset` that is not a Prometheus duration"
 );
 
 pub struct InvalidDuration;
@@ -34,6 +35,9 @@ impl Rule for InvalidDuration {
         for g in &rf.groups {
             if let Some(i) = &g.interval {
                 check_one(cx, "interval", i);
+            }
+            if let Some(o) = &g.query_offset {
+                check_one(cx, "query_offset", o);
             }
             for r in &g.rules {
                 if let Some(f) = &r.for_ {

@@ -29,12 +29,16 @@ impl Rule for PromqlSyntax {
                 continue;
             };
             let span = q.span(&cx.file.text, e.span.clone());
-            if !q.owner.in_dashboard() {
-                report(cx, span, e);
-                continue;
-            }
-            if q.dashboard_query().is_some_and(|d| d.other_lang.is_some()) {
+            if q.owner.in_dashboard() && q.dashboard_query().is_some_and(|d| d.other_lang.is_some())
+            {
                 continue; // datasource-language says it better
+            }
+            let Some(dialect) = metricsql(cx, q.text(), e) else {
+                continue; // MetricsQL on a VictoriaMetrics target
+            };
+            if !q.owner.in_dashboard() {
+                report_with(cx, span, e, dialect);
+                continue;
             }
             if e.budget {
                 budget(cx, span, &format!("{}: {}", q.describe(), e.message));
@@ -46,20 +50,49 @@ impl Rule for PromqlSyntax {
                 format!("invalid PromQL in {}: {}", q.describe(), e.message),
             )
             .label(super::error_label(&q, &e.span))
-            .help("Grafana sends the query as written after replacing variables; fix it in the query editor or the JSON, see `o11ylint explain promql-syntax`");
+            .help(if dialect.is_empty() {
+                "Grafana sends the query as written after replacing variables; fix it in the query editor or the JSON, see `o11ylint explain promql-syntax`".to_string()
+            } else {
+                format!("{dialect}; if this dashboard reads VictoriaMetrics, set `target: victoriametrics` in o11ylint.yaml")
+            });
         }
     }
 }
 
-fn report(cx: &mut Ctx<'_>, span: crate::source::Span, e: &crate::syntax::promql::PromError) {
+fn report_with(
+    cx: &mut Ctx<'_>,
+    span: crate::source::Span,
+    e: &crate::syntax::promql::PromError,
+    dialect: String,
+) {
     if e.budget {
         budget(cx, span, &e.message);
         return;
     }
     let message = &e.message;
+    let help = if dialect.is_empty() {
+        "check the expression with `promtool check rules`; see `o11ylint explain promql-syntax`"
+            .to_string()
+    } else {
+        format!("{dialect}; if these queries run on VictoriaMetrics, set `target: victoriametrics` in o11ylint.yaml")
+    };
     cx.report(&META, span, format!("invalid PromQL: {message}"))
         .label("here")
-        .help("check the expression with `promtool check rules`; see `o11ylint explain promql-syntax`");
+        .help(help);
+}
+
+/// A PromQL parse error met on a MetricsQL construct: `None` when the
+/// policy's target is VictoriaMetrics (not a PromQL error there), else the
+/// construct for the help text (empty: none found).
+pub fn metricsql(cx: &Ctx<'_>, expr: &str, e: &crate::syntax::promql::PromError) -> Option<String> {
+    if e.budget {
+        return Some(String::new());
+    }
+    match crate::syntax::metricsql::construct(expr) {
+        Some(_) if cx.policy.target == "victoriametrics" => None,
+        Some(c) => Some(format!("the expression uses {c}, which PromQL lacks")),
+        None => Some(String::new()),
+    }
 }
 
 /// An expression over a budget (`complexity-budget`, OL005): not analysed,
