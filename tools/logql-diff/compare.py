@@ -38,6 +38,13 @@ JUDGEMENTS = [
         "grammar does not check it. We follow Loki: lezer is too lenient.",
     ),
     (
+        lambda e, ours_valid, msg: not ours_valid and msg.startswith("invalid regular expression"),
+        "Loki compiles every regular expression of a matcher, line filter or label filter "
+        "while parsing the query (Go's regexp, RE2 syntax) and refuses the query when one does "
+        "not compile; the lezer grammar does not look inside strings. Loki rejects this query, "
+        "and so do we: lezer is too lenient.",
+    ),
+    (
         lambda e, ours_valid, msg: ours_valid
         and re.search(r"\|\s*unwrap\b[^\[]*\[[^\]]*\]\s*offset\b", e),
         "`offset` after the range of an unwrapped range aggregation whose pipeline has stages "
@@ -92,6 +99,8 @@ def main():
     ap.add_argument("--lezer-version", default="?")
     ap.add_argument("--rust-command", default="target/release/o11ylint debug logql")
     ap.add_argument("--min-agreement", type=float, default=None, help="exit 1 below this percentage")
+    ap.add_argument("--max-unexplained", type=int, default=None,
+                    help="exit 1 when more disagreements than this have no explanation")
     args = ap.parse_args()
 
     corpus = []
@@ -203,6 +212,10 @@ def main():
 
     if args.min_agreement is not None and pct < args.min_agreement:
         print(f"logql-diff: agreement {pct:.2f}% is below {args.min_agreement}%", file=sys.stderr)
+        return 1
+    if args.max_unexplained is not None and unexplained > args.max_unexplained:
+        print(f"logql-diff: {unexplained} disagreements have no explanation (at most "
+              f"{args.max_unexplained} allowed); see {args.markdown or 'the report'}", file=sys.stderr)
         return 1
     return 0
 

@@ -49,4 +49,5 @@ python3 "$HERE/compare.py" \
     --lezer-version "$LEZER_VERSION" \
     --rust-command "$LOGQL_RUST" \
     --markdown "$OUT" \
-    --min-agreement "$MIN"
+    --min-agreement "$MIN" \
+    --max-unexplained "${LOGQL_DIFF_MAX_UNEXPLAINED:-0}"
