@@ -70,6 +70,17 @@ corpus-check: build
 	python3 scripts/corpus-check.py --corpus $(CORPUS) --o11ylint $(BIN) \
 	  --report $(REPORTS)/promtool-agreement.md
 
+## Scaffold a rule: its file, mod and registry lines, page and fixture folders
+##   make new-rule NAME=panel-description FAMILY=hygiene CODE=OL718 [SUMMARY="..."]
+new-rule:
+	@test -n "$(NAME)" -a -n "$(FAMILY)" -a -n "$(CODE)" || { echo "usage: make new-rule NAME=kebab-name FAMILY=hygiene CODE=OL7xx [SUMMARY=...]"; exit 2; }
+	python3 scripts/new-rule.py "$(NAME)" "$(FAMILY)" "$(CODE)" $(if $(SUMMARY),--summary "$(SUMMARY)")
+
+## Rewrite the rules table of rules/README.md from the registry
+rules-table:
+	$(CARGO) build --locked
+	python3 scripts/rules-table.py target/debug/o11ylint
+
 ## Rewrite the reports checked in under docs/ (docs/promtool-agreement.md,
 ## docs/logql-differential.md) from a fresh corpus-check and logql-diff run
 reports:
@@ -213,7 +224,7 @@ lint: clippy
 clean:
 	$(CARGO) clean
 
-.PHONY: loki-corpus-check fuzz reports
+.PHONY: loki-corpus-check fuzz reports new-rule rules-table
 .PHONY: validate-dashboard-queries examples-validate compose-up compose-down fixtures-openbao \
         test-openbao-fixtures test-openbao-live profile-up profile-down validate-dashboards-schema \
         validate-dashboard-queries-profile

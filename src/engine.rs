@@ -498,9 +498,10 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
     let mut cx = Ctx::new(file, rel, root, policy);
     cx.diags = load_diags;
     if result.checked {
+        let queries = artifact.queries();
         for rule in rules::registry() {
             if cx.enabled(rule.meta()) {
-                rule.check(&mut cx, &artifact);
+                rules::check_artifact(*rule, &mut cx, &artifact, &queries);
             }
         }
     }

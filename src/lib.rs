@@ -21,21 +21,6 @@
 //! | `outputs` | renderers, fixes, the language server, live validation |
 //! | `cli` | the command line |
 
-/// Declare a rule's metadata; its page is `rules/<name>.md`.
-#[macro_export]
-macro_rules! rule_meta {
-    ($code:literal, $name:literal, $family:ident, $sev:ident, $summary:literal) => {
-        pub static META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
-            code: $code,
-            name: $name,
-            family: $crate::rules::Family::$family,
-            severity: $crate::diag::Severity::$sev,
-            summary: $summary,
-            doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $name, ".md")),
-        };
-    };
-}
-
 pub mod analysis;
 pub mod artifact;
 pub mod cli;

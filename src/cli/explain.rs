@@ -4,7 +4,11 @@ use super::{EXIT_ERROR, EXIT_OK};
 use crate::rules;
 use crate::source::suggest::closest;
 
-pub fn list(json: bool) -> i32 {
+pub fn list(json: bool, markdown: bool) -> i32 {
+    if markdown {
+        print!("{}", rules::markdown_table());
+        return EXIT_OK;
+    }
     let all = rules::registry();
     if json {
         let v: Vec<serde_json::Value> = all
@@ -12,7 +16,11 @@ pub fn list(json: bool) -> i32 {
             .map(|r| {
                 let m = r.meta();
                 serde_json::json!({"code": m.code, "name": m.name, "family": m.family.as_str(),
-                    "severity": m.severity.as_str(), "summary": m.summary})
+                "severity": m.severity.as_str(), "summary": m.summary,
+                "fix": m.fix.as_str(), "emitted_by": match m.emitted_by {
+                    rules::EmittedBy::Rule => "rule",
+                    rules::EmittedBy::Engine => "engine",
+                }})
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());

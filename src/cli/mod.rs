@@ -123,6 +123,9 @@ pub enum Command {
         /// Print as JSON
         #[arg(long)]
         json: bool,
+        /// Print the Markdown table of rules/README.md
+        #[arg(long, conflicts_with = "json")]
+        markdown: bool,
     },
     /// Print a rule's page
     Explain {
@@ -165,7 +168,7 @@ pub fn main() -> i32 {
         Command::Check(args) => check::run(&args),
         Command::Server => server::run(),
         Command::ValidateQueries(args) => validate::run(&args),
-        Command::Rules { json } => explain::list(json),
+        Command::Rules { json, markdown } => explain::list(json, markdown),
         Command::Explain { rule } => explain::explain(&rule),
         Command::Generate(args) => generate::run(&args),
         Command::Schema { kind, out } => generate::schema(kind.as_deref(), out.as_deref()),

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::source::{FileRef, Position, Span};
 
-pub use catalog::{Family, RuleMeta};
+pub use catalog::{EmittedBy, Family, FixAvailability, RuleMeta};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

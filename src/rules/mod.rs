@@ -1,6 +1,77 @@
-//! The rule registry. A rule is one file under `src/rules/<family>/`, one page
-//! `rules/<name>.md`, one fixture folder `tests/fixtures/<name>/`, and one
-//! line in [`registry`].
+//! The rules. A rule is one file under `src/rules/<family>/` that declares
+//! it once with [`declare_rule!`](crate::declare_rule) and implements the
+//! [`Rule`] hooks for what it reads, one page `rules/<name>.md`, one fixture
+//! folder `tests/fixtures/<name>/`, and one line in [`registry`]
+//! (`make new-rule` writes all of them).
+
+/// Declare a rule once: the unit struct, its `META` (code, name, family,
+/// default severity, summary, fix availability, settings, and its page
+/// `rules/<name>.md`, included at compile time), and its [`Declared`]
+/// impl. A rule whose findings the engine produces says
+/// `emitted_by: Engine` and gets an empty [`Rule`] impl; the others
+/// implement the hooks they need.
+///
+/// ```ignore
+/// crate::declare_rule! {
+///     /// Policy-forbidden labels kept as a dimension.
+///     pub struct ForbiddenLabel {
+///         code: "OL200",
+///         name: "forbidden-label",
+///         family: Labels,
+///         severity: Error,
+///         fix: None,
+///         summary: "A high-cardinality label the policy forbids, used as a dimension",
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[$attr:meta])*
+        pub struct $rule:ident {
+            code: $code:literal,
+            name: $name:literal,
+            family: $family:ident,
+            severity: $sev:ident,
+            fix: $fix:ident,
+            summary: $summary:literal,
+            $(settings: $settings:literal,)?
+            $(emitted_by: $emitted:ident,)?
+        }
+    ) => {
+        $(#[$attr])*
+        pub struct $rule;
+
+        pub static META: $crate::diag::RuleMeta = $crate::diag::RuleMeta {
+            code: $code,
+            name: $name,
+            family: $crate::diag::Family::$family,
+            severity: $crate::diag::Severity::$sev,
+            summary: $summary,
+            fix: $crate::diag::FixAvailability::$fix,
+            emitted_by: $crate::declare_rule!(@emitted $($emitted)?),
+            settings: $crate::declare_rule!(@settings $($settings)?),
+            doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $name, ".md")),
+        };
+
+        impl $crate::rules::Declared for $rule {
+            fn meta(&self) -> &'static $crate::diag::RuleMeta {
+                &META
+            }
+        }
+
+        $crate::declare_rule!(@engine $rule $($emitted)?);
+    };
+    (@emitted) => { $crate::diag::EmittedBy::Rule };
+    (@emitted $e:ident) => { $crate::diag::EmittedBy::$e };
+    (@settings) => { "" };
+    (@settings $s:literal) => { $s };
+    (@engine $rule:ident) => {};
+    (@engine $rule:ident Rule) => {};
+    (@engine $rule:ident Engine) => {
+        impl $crate::rules::Rule for $rule {}
+    };
+}
 
 pub mod contracts;
 pub mod facts;
@@ -16,11 +87,16 @@ pub mod syntax;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::artifact::contract::ContractArtifact;
+use crate::artifact::dashboard::{Dashboard, Panel};
+use crate::artifact::query::QueryRef;
+use crate::artifact::rule_file::{Group, Rule as RuleDef, RuleFile};
 use crate::artifact::Artifact;
 use crate::diag::Diagnostic;
-pub use crate::diag::{new_diagnostic, Family, RuleMeta};
+pub use crate::diag::{new_diagnostic, EmittedBy, Family, FixAvailability, RuleMeta};
 use crate::policy::Policy;
 use crate::source::{FileRef, Span};
+use crate::syntax::alloy::Config as AlloyConfig;
 
 /// A series name read somewhere, checked against what is defined in phase 2.
 #[derive(Debug, Clone)]
@@ -127,12 +203,62 @@ pub struct RepoCtx<'a> {
     pub diags: Vec<Diagnostic>,
 }
 
-pub trait Rule: Sync + Send {
+/// What [`declare_rule!`](crate::declare_rule) gives every rule.
+pub trait Declared {
     fn meta(&self) -> &'static RuleMeta;
-    /// Phase 1: one file.
-    fn check(&self, _cx: &mut Ctx<'_>, _artifact: &Artifact) {}
+}
+
+/// A rule's hooks: each is called by the engine with one kind of thing, and
+/// does nothing unless the rule implements it, so the hooks a rule
+/// implements say what it reads. Phase 1 hooks see one file; `check_repo`
+/// runs once on the merged facts of every file.
+pub trait Rule: Declared + Sync + Send {
+    /// A Prometheus or Loki rule file (plain or PrometheusRule), once.
+    fn check_rule_file(&self, _cx: &mut Ctx<'_>, _rf: &RuleFile) {}
+    /// Each alerting or recording rule of a rule file.
+    fn check_rule(&self, _cx: &mut Ctx<'_>, _group: &Group, _rule: &RuleDef) {}
+    /// Each embedded PromQL/LogQL expression, whatever file holds it.
+    fn check_query(&self, _cx: &mut Ctx<'_>, _q: &QueryRef<'_>) {}
+    /// A Grafana dashboard, once.
+    fn check_dashboard(&self, _cx: &mut Ctx<'_>, _d: &Dashboard) {}
+    /// Each panel of a dashboard (rows included).
+    fn check_panel(&self, _cx: &mut Ctx<'_>, _d: &Dashboard, _p: &Panel) {}
+    /// A contract.
+    fn check_contract(&self, _cx: &mut Ctx<'_>, _c: &ContractArtifact) {}
+    /// An Alloy configuration.
+    fn check_alloy(&self, _cx: &mut Ctx<'_>, _cfg: &AlloyConfig) {}
     /// Phase 2: the repository, on merged facts.
     fn check_repo(&self, _cx: &mut RepoCtx<'_>) {}
+}
+
+/// Run every hook of `rule` on one file's artifact (`queries` are its
+/// [`Artifact::queries`], computed once per file).
+pub fn check_artifact(
+    rule: &dyn Rule,
+    cx: &mut Ctx<'_>,
+    artifact: &Artifact,
+    queries: &[QueryRef<'_>],
+) {
+    match artifact {
+        Artifact::Rules(rf) => {
+            rule.check_rule_file(cx, rf);
+            for (group, r) in rf.rules() {
+                rule.check_rule(cx, group, r);
+            }
+        }
+        Artifact::Dashboard(d) => {
+            rule.check_dashboard(cx, d);
+            for p in &d.panels {
+                rule.check_panel(cx, d, p);
+            }
+        }
+        Artifact::Contract(c) => rule.check_contract(cx, c),
+        Artifact::Alloy(cfg) => rule.check_alloy(cx, cfg),
+        Artifact::Other(_) => {}
+    }
+    for q in queries {
+        rule.check_query(cx, q);
+    }
 }
 
 /// Every rule, in code order.
@@ -144,13 +270,13 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &meta::internal_error::InternalError,
         &meta::complexity_budget::ComplexityBudget,
         &syntax::yaml_syntax::YamlSyntax,
-        &syntax::json_syntax::JsonSyntax,
-        &syntax::alloy_syntax::AlloySyntax,
-        &syntax::alloy_unknown_component::AlloyUnknownComponent,
         &syntax::promql_syntax::PromqlSyntax,
         &syntax::logql_syntax::LogqlSyntax,
         &syntax::template_syntax::TemplateSyntax,
         &syntax::rule_structure::RuleStructure,
+        &syntax::json_syntax::JsonSyntax,
+        &syntax::alloy_syntax::AlloySyntax,
+        &syntax::alloy_unknown_component::AlloyUnknownComponent,
         &labels::forbidden_label::ForbiddenLabel,
         &streams::stream_separation::StreamSeparation,
         &streams::log_query_in_rule::LogQueryInRule,
@@ -163,6 +289,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &hygiene::duplicate_rule::DuplicateRule,
         &hygiene::invalid_duration::InvalidDuration,
         &hygiene::alert_without_condition::AlertWithoutCondition,
+        &hygiene::regex_literal_matcher::RegexLiteralMatcher,
         &hygiene::dashboard_identity::DashboardIdentity,
         &hygiene::panel_id_unique::PanelIdUnique,
         &hygiene::panel_grid::PanelGrid,
@@ -171,13 +298,12 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &hygiene::datasource_language::DatasourceLanguage,
         &hygiene::rate_interval::RateInterval,
         &hygiene::dashboard_variables::DashboardVariables,
-        &hygiene::regex_literal_matcher::RegexLiteralMatcher,
+        &contracts::unknown_metric::UnknownMetric,
         &contracts::contract_schema::ContractSchema,
         &contracts::duplicate_contract_id::DuplicateContractId,
         &contracts::stream_contract::StreamContract,
         &contracts::dashboard_contract::DashboardContract,
         &contracts::generated_drift::GeneratedDrift,
-        &contracts::unknown_metric::UnknownMetric,
     ];
     RULES
 }
@@ -187,6 +313,31 @@ pub fn registry() -> &'static [&'static dyn Rule] {
 pub fn catalog() -> &'static [&'static RuleMeta] {
     static CATALOG: std::sync::OnceLock<Vec<&'static RuleMeta>> = std::sync::OnceLock::new();
     CATALOG.get_or_init(|| registry().iter().map(|r| r.meta()).collect())
+}
+
+/// The table of `rules/README.md` (between its `rules table` markers):
+/// every rule with its page, family, default severity, fix and summary, then
+/// the link references. `o11ylint rules --markdown` prints it; a test keeps
+/// the checked-in copy equal.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| Code | Rule | Family | Default | Fix | Summary |\n");
+    out.push_str("|------|------|--------|---------|-----|---------|\n");
+    for m in catalog() {
+        out.push_str(&format!(
+            "| {} | [{}][] | {} | {} | {} | {} |\n",
+            m.code,
+            m.name,
+            m.family.as_str(),
+            m.severity.as_str(),
+            m.fix.as_str(),
+            m.summary.replace('|', "\\|")
+        ));
+    }
+    out.push('\n');
+    for m in catalog() {
+        out.push_str(&format!("[{}]: {}.md\n", m.name, m.name));
+    }
+    out
 }
 
 pub fn find(name_or_code: &str) -> Option<&'static dyn Rule> {
@@ -241,5 +392,39 @@ mod tests {
                 Some(m.name)
             );
         }
+    }
+
+    #[test]
+    fn each_code_starts_with_its_family_digit_and_the_registry_is_in_code_order() {
+        for m in catalog() {
+            assert_eq!(
+                m.code.chars().nth(2),
+                Some(m.family.digit()),
+                "{} ({}) is in family {}, whose codes are OL{}xx",
+                m.name,
+                m.code,
+                m.family.as_str(),
+                m.family.digit()
+            );
+        }
+        let codes: Vec<&str> = catalog().iter().map(|m| m.code).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        assert_eq!(codes, sorted, "registry() lists rules in code order");
+    }
+
+    #[test]
+    fn the_rules_readme_table_is_the_generated_one() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/README.md");
+        let text = std::fs::read_to_string(path).unwrap();
+        let start = "<!-- rules table: generated by `o11ylint rules --markdown` (a test compares); do not edit -->\n";
+        let end = "<!-- end of rules table -->";
+        let (Some(a), Some(b)) = (text.find(start), text.find(end)) else {
+            panic!("rules/README.md lost its table markers");
+        };
+        assert!(
+            text[a + start.len()..b] == markdown_table(),
+            "rules/README.md's table is out of date: replace it with the output of `o11ylint rules --markdown`"
+        );
     }
 }

@@ -1,30 +1,24 @@
 //! Contract files match their JSON Schema.
 
-use crate::artifact::Artifact;
+use crate::artifact::contract::ContractArtifact;
 use crate::contracts::KINDS;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::source::suggest::closest;
 use crate::source::Span;
 
-crate::rule_meta!(
-    "OL810",
-    "contract-schema",
-    Contracts,
-    Error,
-    "A contract that does not match its schema: unknown keys, wrong types, missing fields"
-);
-
-pub struct ContractSchema;
+crate::declare_rule! {
+    pub struct ContractSchema {
+        code: "OL810",
+        name: "contract-schema",
+        family: Contracts,
+        severity: Error,
+        fix: None,
+        summary: "A contract that does not match its schema: unknown keys, wrong types, missing fields",
+    }
+}
 
 impl Rule for ContractSchema {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Contract(c) = artifact else {
-            return;
-        };
+    fn check_contract(&self, cx: &mut Ctx<'_>, c: &ContractArtifact) {
         if c.doc.kind.is_none() {
             let kinds: Vec<&str> = KINDS.iter().map(|k| k.kind_field()).collect();
             let span = c

@@ -1,21 +1,22 @@
 //! Dashboard contracts: file name matches uid, panels on the 24-column grid
 //! without overlap, variables defined and used, restricted folders.
 
-use crate::artifact::Artifact;
+use crate::artifact::contract::ContractArtifact;
 use crate::contracts::{Kind, Typed};
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::source::Span;
 use crate::syntax::yaml::Node;
 
-crate::rule_meta!(
-    "OL813",
-    "dashboard-contract",
-    Contracts,
-    Error,
-    "Dashboard contract sanity: uid and file name, grid, variables, restricted folder"
-);
-
-pub struct DashboardContract;
+crate::declare_rule! {
+    pub struct DashboardContract {
+        code: "OL813",
+        name: "dashboard-contract",
+        family: Contracts,
+        severity: Error,
+        fix: None,
+        summary: "Dashboard contract sanity: uid and file name, grid, variables, restricted folder",
+    }
+}
 
 const BUILTINS: &[&str] = &[
     "__rate_interval",
@@ -83,14 +84,7 @@ fn panels(root: &Node) -> &[Node] {
 }
 
 impl Rule for DashboardContract {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Contract(c) = artifact else {
-            return;
-        };
+    fn check_contract(&self, cx: &mut Ctx<'_>, c: &ContractArtifact) {
         if c.doc.kind != Some(Kind::Dashboard) {
             return;
         }

@@ -2,23 +2,20 @@
 
 use std::collections::BTreeMap;
 
-use crate::rules::{new_diagnostic, ContractId, RepoCtx, Rule, RuleMeta};
+use crate::rules::{new_diagnostic, ContractId, RepoCtx, Rule};
 
-crate::rule_meta!(
-    "OL811",
-    "duplicate-contract-id",
-    Contracts,
-    Error,
-    "A metric name, alert name, stream id or dashboard uid declared twice"
-);
-
-pub struct DuplicateContractId;
+crate::declare_rule! {
+    pub struct DuplicateContractId {
+        code: "OL811",
+        name: "duplicate-contract-id",
+        family: Contracts,
+        severity: Error,
+        fix: None,
+        summary: "A metric name, alert name, stream id or dashboard uid declared twice",
+    }
+}
 
 impl Rule for DuplicateContractId {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_repo(&self, cx: &mut RepoCtx<'_>) {
         let mut seen: BTreeMap<(&str, &str), &ContractId> = BTreeMap::new();
         let mut ids: Vec<&ContractId> = cx.facts.contract_ids.iter().collect();

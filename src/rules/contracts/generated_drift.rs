@@ -1,24 +1,21 @@
 //! Generated artifacts are exactly what the contracts produce.
 
 use crate::contracts::generate::{self, Drift, Settings};
-use crate::rules::{new_diagnostic, RepoCtx, Rule, RuleMeta};
+use crate::rules::{new_diagnostic, RepoCtx, Rule};
 use crate::source::{SourceFile, Span};
 
-crate::rule_meta!(
-    "OL814",
-    "generated-drift",
-    Contracts,
-    Error,
-    "A generated file that differs from what the contracts produce"
-);
-
-pub struct GeneratedDrift;
+crate::declare_rule! {
+    pub struct GeneratedDrift {
+        code: "OL814",
+        name: "generated-drift",
+        family: Contracts,
+        severity: Error,
+        fix: None,
+        summary: "A generated file that differs from what the contracts produce",
+    }
+}
 
 impl Rule for GeneratedDrift {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_repo(&self, cx: &mut RepoCtx<'_>) {
         if !cx.whole_repo
             || !cx.root.join("contracts").is_dir()

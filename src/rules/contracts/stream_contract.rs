@@ -1,19 +1,20 @@
 //! Stream contracts agree with themselves and with the policy.
 
-use crate::artifact::Artifact;
+use crate::artifact::contract::ContractArtifact;
 use crate::contracts::Kind;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::syntax::yaml::Node;
 
-crate::rule_meta!(
-    "OL812",
-    "stream-contract",
-    Contracts,
-    Error,
-    "Stream contract sanity: label lists disjoint, routing label allowed, classes match the policy"
-);
-
-pub struct StreamContract;
+crate::declare_rule! {
+    pub struct StreamContract {
+        code: "OL812",
+        name: "stream-contract",
+        family: Contracts,
+        severity: Error,
+        fix: None,
+        summary: "Stream contract sanity: label lists disjoint, routing label allowed, classes match the policy",
+    }
+}
 
 fn list(node: &Node, path: &[&str]) -> Vec<(String, crate::source::Span)> {
     let mut n = Some(node);
@@ -28,14 +29,7 @@ fn list(node: &Node, path: &[&str]) -> Vec<(String, crate::source::Span)> {
 }
 
 impl Rule for StreamContract {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Contract(c) = artifact else {
-            return;
-        };
+    fn check_contract(&self, cx: &mut Ctx<'_>, c: &ContractArtifact) {
         if c.doc.kind != Some(Kind::Streams) {
             return;
         }

@@ -2,21 +2,22 @@
 //! metrics contract, or as a recording rule. Checked only once a metrics
 //! contract has been seen.
 
+use crate::artifact::dashboard::Dashboard;
 use std::collections::BTreeSet;
 
-use crate::artifact::Artifact;
-use crate::rules::{new_diagnostic, Ctx, RepoCtx, Rule, RuleMeta, SeriesUse};
+use crate::rules::{new_diagnostic, Ctx, RepoCtx, Rule, SeriesUse};
 use crate::source::suggest::closest;
 
-crate::rule_meta!(
-    "OL800",
-    "unknown-metric",
-    Contracts,
-    Error,
-    "A series read by a dashboard or alert that no metrics contract or recording rule defines"
-);
-
-pub struct UnknownMetric;
+crate::declare_rule! {
+    pub struct UnknownMetric {
+        code: "OL800",
+        name: "unknown-metric",
+        family: Contracts,
+        severity: Error,
+        fix: None,
+        summary: "A series read by a dashboard or alert that no metrics contract or recording rule defines",
+    }
+}
 
 /// Series Prometheus itself produces for every target and alert.
 const SYNTHETIC: &[&str] = &[
@@ -30,17 +31,10 @@ const SYNTHETIC: &[&str] = &[
 ];
 
 impl Rule for UnknownMetric {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     /// Phase 1: the series a dashboard reads (names built from a variable
     /// are not known and are skipped). Recording rules of rule files and the
     /// contracts' series are gathered by `rules::facts`.
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Dashboard(d) = artifact else {
-            return;
-        };
+    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
         for q in d.queries() {
             let Some(a) = q.prom() else { continue };
             for m in &a.facts.metrics {

@@ -1,28 +1,22 @@
 //! An alert whose expression has no condition fires for every series.
 
 use crate::artifact::query::Parsed;
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::artifact::rule_file::RuleFile;
+use crate::rules::{Ctx, Rule};
 
-crate::rule_meta!(
-    "OL702",
-    "alert-without-condition",
-    Hygiene,
-    Warning,
-    "An alert expression without a comparison or filter: it always fires"
-);
-
-pub struct AlertWithoutCondition;
+crate::declare_rule! {
+    pub struct AlertWithoutCondition {
+        code: "OL702",
+        name: "alert-without-condition",
+        family: Hygiene,
+        severity: Warning,
+        fix: None,
+        summary: "An alert expression without a comparison or filter: it always fires",
+    }
+}
 
 impl Rule for AlertWithoutCondition {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Rules(rf) = artifact else {
-            return;
-        };
+    fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
         for (_, rule) in rf.alerts() {
             let Some(expr) = &rule.expr else { continue };
             let has_condition = match &expr.parsed {

@@ -1,32 +1,26 @@
 //! Every dashboard has a stable uid and a title.
 
+use crate::artifact::dashboard::Dashboard;
 use crate::artifact::dashboard::Form;
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::source::Span;
 
-crate::rule_meta!(
-    "OL710",
-    "dashboard-identity",
-    Hygiene,
-    Warning,
-    "A dashboard without a uid or title, or with a uid Grafana refuses"
-);
-
-pub struct DashboardIdentity;
+crate::declare_rule! {
+    pub struct DashboardIdentity {
+        code: "OL710",
+        name: "dashboard-identity",
+        family: Hygiene,
+        severity: Warning,
+        fix: None,
+        summary: "A dashboard without a uid or title, or with a uid Grafana refuses",
+    }
+}
 
 /// Grafana's limit on dashboard uids.
 const MAX_UID_LEN: usize = 40;
 
 impl Rule for DashboardIdentity {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Dashboard(d) = artifact else {
-            return;
-        };
+    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
         let opening = Span::new(d.body.start, d.body.start + 1);
         let resource = matches!(d.form, Form::Resource(_));
         match &d.uid {

@@ -1,22 +1,23 @@
 //! Every variable a dashboard references is defined, and every variable it
 //! defines is used.
 
+use crate::artifact::dashboard::Dashboard;
 use std::collections::BTreeSet;
 
 use crate::artifact::dashboard::defined_names;
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::source::suggest::closest;
 
-crate::rule_meta!(
-    "OL717",
-    "dashboard-variables",
-    Hygiene,
-    Warning,
-    "A dashboard variable referenced but not defined, or defined but never used"
-);
-
-pub struct DashboardVariables;
+crate::declare_rule! {
+    pub struct DashboardVariables {
+        code: "OL717",
+        name: "dashboard-variables",
+        family: Hygiene,
+        severity: Warning,
+        fix: None,
+        summary: "A dashboard variable referenced but not defined, or defined but never used",
+    }
+}
 
 /// Variable types that act without being referenced: ad hoc filters and
 /// group-by apply to every query of their datasource, datasource pickers
@@ -25,14 +26,7 @@ pub struct DashboardVariables;
 const IMPLICIT: &[&str] = &["adhoc", "groupby", "datasource"];
 
 impl Rule for DashboardVariables {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Dashboard(d) = artifact else {
-            return;
-        };
+    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
         let defined = defined_names(d);
         for r in &d.refs {
             if !r.strict || r.name.starts_with("__") || defined.contains(&r.name) {

@@ -1,18 +1,19 @@
 //! A query's language matches its datasource's type.
 
+use crate::artifact::dashboard::Dashboard;
 use crate::artifact::query::{Lang, Owner};
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 
-crate::rule_meta!(
-    "OL715",
-    "datasource-language",
-    Hygiene,
-    Error,
-    "A dashboard query in another language than its datasource's (LogQL sent to Prometheus)"
-);
-
-pub struct DatasourceLanguage;
+crate::declare_rule! {
+    pub struct DatasourceLanguage {
+        code: "OL715",
+        name: "datasource-language",
+        family: Hygiene,
+        severity: Error,
+        fix: None,
+        summary: "A dashboard query in another language than its datasource's (LogQL sent to Prometheus)",
+    }
+}
 
 /// A datasource reference to suggest for `lang`.
 fn suggestion(lang: Lang) -> &'static str {
@@ -23,14 +24,7 @@ fn suggestion(lang: Lang) -> &'static str {
 }
 
 impl Rule for DatasourceLanguage {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Dashboard(d) = artifact else {
-            return;
-        };
+    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
         let file = cx.file.clone();
         for q in d.queries() {
             let Some(actual) = q.dashboard_query().and_then(|dq| dq.other_lang) else {

@@ -1,33 +1,27 @@
 //! Two rules in one group that would produce the same series.
 
+use crate::artifact::rule_file::RuleFile;
 use std::collections::hash_map::{Entry, HashMap};
 
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::source::Span;
 
-crate::rule_meta!(
-    "OL700",
-    "duplicate-rule",
-    Hygiene,
-    Warning,
-    "Two rules in one group with the same name and static labels"
-);
-
-pub struct DuplicateRule;
+crate::declare_rule! {
+    pub struct DuplicateRule {
+        code: "OL700",
+        name: "duplicate-rule",
+        family: Hygiene,
+        severity: Warning,
+        fix: None,
+        summary: "Two rules in one group with the same name and static labels",
+    }
+}
 
 /// A rule's name and its sorted static labels.
 type RuleKey<'a> = (&'a str, Vec<(&'a str, &'a str)>);
 
 impl Rule for DuplicateRule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Rules(rf) = artifact else {
-            return;
-        };
+    fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
         let file = cx.file.clone();
         for g in &rf.groups {
             // (name, sorted static labels) -> first span: linear in the group size

@@ -1,19 +1,21 @@
 //! `for`, `keep_firing_for` and group `interval` and `query_offset` must be
 //! Prometheus durations.
 
-use crate::artifact::{Artifact, Scalar};
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::artifact::rule_file::RuleFile;
+use crate::artifact::Scalar;
+use crate::rules::{Ctx, Rule};
 use crate::syntax::duration;
 
-crate::rule_meta!(
-    "OL701",
-    "invalid-duration",
-    Hygiene,
-    Error,
-    "A `for`, `keep_firing_for`, `interval` or `query_offset` that is not a Prometheus duration"
-);
-
-pub struct InvalidDuration;
+crate::declare_rule! {
+    pub struct InvalidDuration {
+        code: "OL701",
+        name: "invalid-duration",
+        family: Hygiene,
+        severity: Error,
+        fix: None,
+        summary: "A `for`, `keep_firing_for`, `interval` or `query_offset` that is not a Prometheus duration",
+    }
+}
 
 fn check_one(cx: &mut Ctx<'_>, key: &str, s: &Scalar) {
     if let Err(e) = duration::parse(s.value.trim()) {
@@ -24,14 +26,7 @@ fn check_one(cx: &mut Ctx<'_>, key: &str, s: &Scalar) {
 }
 
 impl Rule for InvalidDuration {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Rules(rf) = artifact else {
-            return;
-        };
+    fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
         for g in &rf.groups {
             if let Some(i) = &g.interval {
                 check_one(cx, "interval", i);

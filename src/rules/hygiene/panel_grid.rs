@@ -1,19 +1,20 @@
 //! Panels sit inside Grafana's 24-column grid and do not overlap.
 
+use crate::artifact::dashboard::Dashboard;
 use crate::artifact::dashboard::GridItem;
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::source::Span;
 
-crate::rule_meta!(
-    "OL712",
-    "panel-grid",
-    Hygiene,
-    Warning,
-    "A panel outside the 24-column grid, without a size, or overlapping another"
-);
-
-pub struct PanelGrid;
+crate::declare_rule! {
+    pub struct PanelGrid {
+        code: "OL712",
+        name: "panel-grid",
+        family: Hygiene,
+        severity: Warning,
+        fix: None,
+        summary: "A panel outside the 24-column grid, without a size, or overlapping another",
+    }
+}
 
 const COLUMNS: i64 = 24;
 
@@ -41,14 +42,7 @@ fn is_row(d: &crate::artifact::dashboard::Dashboard, g: &GridItem) -> bool {
 }
 
 impl Rule for PanelGrid {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Dashboard(d) = artifact else {
-            return;
-        };
+    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
         let file = cx.file.clone();
         let name = |g: &GridItem| {
             g.panel

@@ -1,30 +1,24 @@
 //! Panel ids are unique within a dashboard.
 
+use crate::artifact::dashboard::Dashboard;
 use std::collections::BTreeMap;
 
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::source::Span;
 
-crate::rule_meta!(
-    "OL711",
-    "panel-id-unique",
-    Hygiene,
-    Warning,
-    "Two panels of one dashboard with the same id"
-);
-
-pub struct PanelIdUnique;
+crate::declare_rule! {
+    pub struct PanelIdUnique {
+        code: "OL711",
+        name: "panel-id-unique",
+        family: Hygiene,
+        severity: Warning,
+        fix: None,
+        summary: "Two panels of one dashboard with the same id",
+    }
+}
 
 impl Rule for PanelIdUnique {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Dashboard(d) = artifact else {
-            return;
-        };
+    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
         let mut first: BTreeMap<String, (Span, String)> = BTreeMap::new();
         let file = cx.file.clone();
         for p in &d.panels {

@@ -1,31 +1,25 @@
 //! Every panel that shows data has a title.
 
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::artifact::dashboard::Dashboard;
+use crate::rules::{Ctx, Rule};
 use crate::source::Span;
 
-crate::rule_meta!(
-    "OL713",
-    "panel-title",
-    Hygiene,
-    Warning,
-    "A panel without a title"
-);
-
-pub struct PanelTitle;
+crate::declare_rule! {
+    pub struct PanelTitle {
+        code: "OL713",
+        name: "panel-title",
+        family: Hygiene,
+        severity: Warning,
+        fix: None,
+        summary: "A panel without a title",
+    }
+}
 
 /// Panel types that are decoration or structure rather than data.
 const EXEMPT: &[&str] = &["row", "text", "news", "welcome", "gettingstarted"];
 
 impl Rule for PanelTitle {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Dashboard(d) = artifact else {
-            return;
-        };
+    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
         for p in &d.panels {
             if p.is_row || EXEMPT.contains(&p.kind_str()) || p.library.is_some() {
                 continue;

@@ -1,17 +1,18 @@
 //! Panel units are Grafana unit ids (or explicit custom units).
 
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::artifact::dashboard::Dashboard;
+use crate::rules::{Ctx, Rule};
 
-crate::rule_meta!(
-    "OL714",
-    "panel-unit",
-    Hygiene,
-    Warning,
-    "A panel unit that is not one of Grafana's unit ids"
-);
-
-pub struct PanelUnit;
+crate::declare_rule! {
+    pub struct PanelUnit {
+        code: "OL714",
+        name: "panel-unit",
+        family: Hygiene,
+        severity: Warning,
+        fix: None,
+        summary: "A panel unit that is not one of Grafana's unit ids",
+    }
+}
 
 /// Grafana's unit ids (the unit picker's categories: misc, acceleration,
 /// angle, area, computation, concentration, currency, data, data rate, date
@@ -407,14 +408,7 @@ pub fn equivalent(unit: &str) -> Option<&'static str> {
 }
 
 impl Rule for PanelUnit {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Dashboard(d) = artifact else {
-            return;
-        };
+    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
         for p in &d.panels {
             // a unit repeated by several overrides of one panel is one finding
             let mut seen: Vec<&str> = Vec::new();

@@ -1,22 +1,23 @@
 //! `rate()` and `increase()` windows in dashboards follow the step.
 
+use crate::artifact::dashboard::Dashboard;
 use crate::artifact::dashboard::Query;
 use crate::artifact::query::Lang;
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::syntax::duration;
 use crate::syntax::promql::{Analysis, Tok};
 use promql_parser::parser::token;
 
-crate::rule_meta!(
-    "OL716",
-    "rate-interval",
-    Hygiene,
-    Warning,
-    "A dashboard rate()/increase() window that is fixed or uses $__interval instead of $__rate_interval"
-);
-
-pub struct RateInterval;
+crate::declare_rule! {
+    pub struct RateInterval {
+        code: "OL716",
+        name: "rate-interval",
+        family: Hygiene,
+        severity: Warning,
+        fix: None,
+        summary: "A dashboard rate()/increase() window that is fixed or uses $__interval instead of $__rate_interval",
+    }
+}
 
 /// Functions whose window must cover the step and a few scrapes.
 const FUNCTIONS: &[&str] = &["rate", "increase"];
@@ -66,14 +67,7 @@ fn windows<'a>(q: &str, a: &'a Analysis) -> Vec<(&'static str, &'a Tok)> {
 }
 
 impl Rule for RateInterval {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Dashboard(d) = artifact else {
-            return;
-        };
+    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
         let wanted = cx
             .policy
             .dashboards

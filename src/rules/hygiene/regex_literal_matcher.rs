@@ -4,19 +4,20 @@
 //! The finding carries a fix that rewrites the operator.
 
 use crate::artifact::query::Parsed;
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::artifact::rule_file::RuleFile;
+use crate::rules::{Ctx, Rule};
 use crate::source::Span;
 
-crate::rule_meta!(
-    "OL703",
-    "regex-literal-matcher",
-    Hygiene,
-    Warning,
-    "A `=~`/`!~` label matcher whose pattern is a plain string; use `=`/`!=`"
-);
-
-pub struct RegexLiteralMatcher;
+crate::declare_rule! {
+    pub struct RegexLiteralMatcher {
+        code: "OL703",
+        name: "regex-literal-matcher",
+        family: Hygiene,
+        severity: Warning,
+        fix: Sometimes,
+        summary: "A `=~`/`!~` label matcher whose pattern is a plain string; use `=`/`!=`",
+    }
+}
 
 /// Characters with a meaning in RE2 syntax. A pattern without any of them
 /// matches itself only.
@@ -37,14 +38,7 @@ fn op_span(query: &str, after_name: usize, before_value: usize, op: &str) -> Opt
 }
 
 impl Rule for RegexLiteralMatcher {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Rules(rf) = artifact else {
-            return;
-        };
+    fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
         for (_, rule) in rf.rules() {
             let Some(expr) = &rule.expr else { continue };
             let Parsed::Prom(Ok(a)) = &expr.parsed else {

@@ -2,50 +2,54 @@
 
 use std::ops::Range;
 
+use crate::artifact::contract::ContractArtifact;
 use crate::artifact::dashboard::Dashboard;
 use crate::artifact::query::{Parsed, QueryRef};
-use crate::artifact::rule_file::Rule as RuleDef;
-use crate::artifact::{Artifact, Scalar};
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::artifact::rule_file::{Rule as RuleDef, RuleFile};
+use crate::artifact::Scalar;
+use crate::rules::{Ctx, Rule};
+use crate::syntax::alloy::Config;
 use crate::syntax::gotemplate;
 use crate::syntax::logql::GroupingKind;
 
-crate::rule_meta!(
-    "OL200",
-    "forbidden-label",
-    Labels,
-    Error,
-    "A high-cardinality label the policy forbids, used as a dimension"
-);
-
-pub struct ForbiddenLabel;
+crate::declare_rule! {
+    pub struct ForbiddenLabel {
+        code: "OL200",
+        name: "forbidden-label",
+        family: Labels,
+        severity: Error,
+        fix: None,
+        summary: "A high-cardinality label the policy forbids, used as a dimension",
+    }
+}
 
 const HELP_GROUPING: &str =
     "aggregate it away (group by low-cardinality labels such as `cluster` or `instance`) and filter on it with a matcher instead";
 
 impl Rule for ForbiddenLabel {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+    fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
+        query(cx, q);
     }
 
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        for q in artifact.queries() {
-            check_query(cx, &q);
+    fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
+        for g in &rf.groups {
+            static_labels(cx, &g.labels, "group label");
         }
-        match artifact {
-            Artifact::Rules(rf) => {
-                for g in &rf.groups {
-                    static_labels(cx, &g.labels, "group label");
-                }
-                for (_, rule) in rf.rules() {
-                    check_rule(cx, rule);
-                }
-            }
-            Artifact::Dashboard(d) => dashboard(cx, d),
-            Artifact::Contract(c) => super::contract_labels::check(cx, c),
-            Artifact::Alloy(cfg) => super::alloy_labels::check(cx, cfg),
-            Artifact::Other(_) => {}
+        for (_, rule) in rf.rules() {
+            check_rule(cx, rule);
         }
+    }
+
+    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
+        dashboard(cx, d);
+    }
+
+    fn check_contract(&self, cx: &mut Ctx<'_>, c: &ContractArtifact) {
+        super::contract_labels::check(cx, c);
+    }
+
+    fn check_alloy(&self, cx: &mut Ctx<'_>, cfg: &Config) {
+        super::alloy_labels::check(cx, cfg);
     }
 }
 
@@ -98,7 +102,7 @@ pub fn template_refs(cx: &mut Ctx<'_>, key: &str, value: &Scalar) {
 }
 
 /// Forbidden labels kept by a parsed PromQL or LogQL query.
-fn check_query(cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
+fn query(cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
     let span_of = |text: &str, r: Range<usize>| q.span(text, r);
     let via = |r: &Range<usize>| q.via_variable(r);
     match q.parsed {

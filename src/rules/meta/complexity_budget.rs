@@ -2,20 +2,14 @@
 //! it is not analysed, or only in part, and says so instead of staying
 //! silent. The budgets are listed in docs/robustness.md.
 
-use crate::rules::Rule;
-
-crate::rule_meta!(
-    "OL005",
-    "complexity-budget",
-    Meta,
-    Error,
-    "An expression or file over one of o11ylint's budgets: not analysed, never silently"
-);
-
-pub struct ComplexityBudget;
-
-impl Rule for ComplexityBudget {
-    fn meta(&self) -> &'static crate::rules::RuleMeta {
-        &META
+crate::declare_rule! {
+    pub struct ComplexityBudget {
+        code: "OL005",
+        name: "complexity-budget",
+        family: Meta,
+        severity: Error,
+        fix: None,
+        summary: "An expression or file over one of o11ylint's budgets: not analysed, never silently",
+        emitted_by: Engine,
     }
 }

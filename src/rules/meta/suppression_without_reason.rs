@@ -1,19 +1,13 @@
 //! A suppression comment without `-- reason` (emitted by the engine).
 
-use crate::rules::Rule;
-
-crate::rule_meta!(
-    "OL002",
-    "suppression-without-reason",
-    Meta,
-    Warning,
-    "An inline suppression that does not say why"
-);
-
-pub struct SuppressionWithoutReason;
-
-impl Rule for SuppressionWithoutReason {
-    fn meta(&self) -> &'static crate::rules::RuleMeta {
-        &META
+crate::declare_rule! {
+    pub struct SuppressionWithoutReason {
+        code: "OL002",
+        name: "suppression-without-reason",
+        family: Meta,
+        severity: Warning,
+        fix: None,
+        summary: "An inline suppression that does not say why",
+        emitted_by: Engine,
     }
 }

@@ -1,19 +1,13 @@
 //! A suppression comment that matched nothing (emitted by the engine).
 
-use crate::rules::Rule;
-
-crate::rule_meta!(
-    "OL001",
-    "unused-suppression",
-    Meta,
-    Warning,
-    "An inline suppression that matched no diagnostic or names an unknown rule"
-);
-
-pub struct UnusedSuppression;
-
-impl Rule for UnusedSuppression {
-    fn meta(&self) -> &'static crate::rules::RuleMeta {
-        &META
+crate::declare_rule! {
+    pub struct UnusedSuppression {
+        code: "OL001",
+        name: "unused-suppression",
+        family: Meta,
+        severity: Warning,
+        fix: None,
+        summary: "An inline suppression that matched no diagnostic or names an unknown rule",
+        emitted_by: Engine,
     }
 }

@@ -3,19 +3,20 @@
 use crate::artifact::contract::{ContractArtifact, ExprRole};
 use crate::artifact::dashboard::Dashboard;
 use crate::artifact::query::{Lang, Parsed};
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::artifact::rule_file::RuleFile;
+use crate::rules::{Ctx, Rule};
 use crate::source::Span;
 
-crate::rule_meta!(
-    "OL600",
-    "source-prefix",
-    Prefix,
-    Error,
-    "Raw source-prefixed metrics outside the normalising recording-rule layer"
-);
-
-pub struct SourcePrefix;
+crate::declare_rule! {
+    pub struct SourcePrefix {
+        code: "OL600",
+        name: "source-prefix",
+        family: Prefix,
+        severity: Error,
+        fix: Sometimes,
+        summary: "Raw source-prefixed metrics outside the normalising recording-rule layer",
+    }
+}
 
 /// `openbao:<metric>:<aggregation>`
 fn well_named(record: &str, ns: &str) -> bool {
@@ -36,22 +37,15 @@ fn well_named(record: &str, ns: &str) -> bool {
 }
 
 impl Rule for SourcePrefix {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
+        dashboard(cx, d);
     }
 
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        if let Artifact::Dashboard(d) = artifact {
-            dashboard(cx, d);
-            return;
-        }
-        if let Artifact::Contract(c) = artifact {
-            contract(cx, c);
-            return;
-        }
-        let Artifact::Rules(rf) = artifact else {
-            return;
-        };
+    fn check_contract(&self, cx: &mut Ctx<'_>, c: &ContractArtifact) {
+        contract(cx, c);
+    }
+
+    fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
         let policy = cx.policy;
         if policy.source_prefix.prefixes.is_empty() {
             return;

@@ -16,8 +16,8 @@
 
 use std::path::Path;
 
-use crate::artifact::rule_file::Rule as RuleModel;
-use crate::artifact::{Artifact, Scalar};
+use crate::artifact::rule_file::{Rule as RuleModel, RuleFile};
+use crate::artifact::Scalar;
 use crate::diag::Edit;
 use crate::policy::Policy;
 use crate::rules::normalize_rel;
@@ -29,12 +29,10 @@ pub fn missing_runbook_edit(
     text: &str,
     root: &Path,
     policy: &Policy,
-    artifact: &Artifact,
+    rf: Option<&RuleFile>,
     name: &Scalar,
 ) -> Option<Edit> {
-    let Artifact::Rules(rf) = artifact else {
-        return None;
-    };
+    let rf = rf?;
     let (_, rule) = rf
         .alerts()
         .find(|(_, r)| r.alert.as_ref().is_some_and(|a| a.span == name.span))?;

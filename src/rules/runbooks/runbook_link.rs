@@ -1,19 +1,22 @@
 //! Runbook links: present, resolvable, inside the runbook directory, and no
 //! orphans.
 
-use crate::artifact::{Artifact, Scalar};
-use crate::rules::{normalize_rel, Ctx, RepoCtx, Rule, RuleMeta};
+use crate::artifact::contract::ContractArtifact;
+use crate::artifact::rule_file::RuleFile;
+use crate::artifact::Scalar;
+use crate::rules::{normalize_rel, Ctx, RepoCtx, Rule};
 use crate::source::{walk, SourceFile, Span};
 
-crate::rule_meta!(
-    "OL400",
-    "runbook-link",
-    Runbooks,
-    Error,
-    "Alerts link an existing runbook under the runbook directory; no runbook is orphaned"
-);
-
-pub struct RunbookLink;
+crate::declare_rule! {
+    pub struct RunbookLink {
+        code: "OL400",
+        name: "runbook-link",
+        family: Runbooks,
+        severity: Error,
+        fix: Sometimes,
+        summary: "Alerts link an existing runbook under the runbook directory; no runbook is orphaned",
+    }
+}
 
 /// How a `runbook_url` value resolves.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,68 +60,35 @@ pub fn resolve(value: &str, base_url: &str) -> Resolved {
 }
 
 impl Rule for RunbookLink {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let annotation = cx.policy.runbooks.annotation.clone();
-        let keys: Vec<String> = std::iter::once(annotation.clone())
+    fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
+        let keys: Vec<String> = std::iter::once(cx.policy.runbooks.annotation.clone())
             .chain(cx.policy.runbooks.annotation_aliases.iter().cloned())
             .collect();
-        let dir = normalize_rel(&cx.policy.runbooks.dir).unwrap_or_default();
         // (alert name scalar, runbook link scalar if any)
-        let links: Vec<(Scalar, Option<Scalar>)> = match artifact {
-            Artifact::Rules(rf) => rf
-                .alerts()
-                .filter_map(|(_, r)| {
-                    Some((
-                        r.alert.clone()?,
-                        keys.iter()
-                            .find_map(|k| r.annotation(k))
-                            .map(|(_, v)| v.clone()),
-                    ))
-                })
-                .collect(),
-            Artifact::Contract(c) => c
-                .alerts()
-                .iter()
-                .filter_map(|a| {
-                    let name = a.get("name").and_then(Scalar::from_node)?;
-                    Some((name, a.get("runbook").and_then(Scalar::from_node)))
-                })
-                .collect(),
-            _ => return,
-        };
-        for (name, link) in links {
-            match link {
-                Some(value) => check_link(cx, &value, &dir),
-                None if cx.policy.runbooks.required => {
-                    cx.report(
-                        &META,
-                        name.span.clone(),
-                        format!("alert `{}` has no `{annotation}` annotation", name.value),
-                    )
-                    .label("no runbook")
-                    .help(format!(
-                        "add `{annotation}: {dir}/<slug>.md` linking the runbook for this alert"
-                    ));
-                    // `check --fix`: the link the naming convention gives,
-                    // when that runbook exists
-                    let edit = super::runbook_fix::missing_runbook_edit(
-                        &cx.file.text,
-                        cx.root,
-                        cx.policy,
-                        artifact,
-                        &name,
-                    );
-                    if let (Some(e), Some(d)) = (edit, cx.diags.last_mut()) {
-                        d.fix(e.span, e.replacement);
-                    }
-                }
-                None => {}
-            }
-        }
+        let links: Vec<(Scalar, Option<Scalar>)> = rf
+            .alerts()
+            .filter_map(|(_, r)| {
+                Some((
+                    r.alert.clone()?,
+                    keys.iter()
+                        .find_map(|k| r.annotation(k))
+                        .map(|(_, v)| v.clone()),
+                ))
+            })
+            .collect();
+        check_alerts(cx, links, Some(rf));
+    }
+
+    fn check_contract(&self, cx: &mut Ctx<'_>, c: &ContractArtifact) {
+        let links: Vec<(Scalar, Option<Scalar>)> = c
+            .alerts()
+            .iter()
+            .filter_map(|a| {
+                let name = a.get("name").and_then(Scalar::from_node)?;
+                Some((name, a.get("runbook").and_then(Scalar::from_node)))
+            })
+            .collect();
+        check_alerts(cx, links, None);
     }
 
     fn check_repo(&self, cx: &mut RepoCtx<'_>) {
@@ -170,6 +140,41 @@ impl Rule for RunbookLink {
             d.help("link it from an alert's runbook_url, or delete it");
             d.primary.message = "not linked by any alert".into();
             cx.diags.push(d);
+        }
+    }
+}
+
+/// Each alert's runbook link (`rf`: the rule file, for the `--fix` edit).
+fn check_alerts(cx: &mut Ctx<'_>, links: Vec<(Scalar, Option<Scalar>)>, rf: Option<&RuleFile>) {
+    let annotation = cx.policy.runbooks.annotation.clone();
+    let dir = normalize_rel(&cx.policy.runbooks.dir).unwrap_or_default();
+    for (name, link) in links {
+        match link {
+            Some(value) => check_link(cx, &value, &dir),
+            None if cx.policy.runbooks.required => {
+                cx.report(
+                    &META,
+                    name.span.clone(),
+                    format!("alert `{}` has no `{annotation}` annotation", name.value),
+                )
+                .label("no runbook")
+                .help(format!(
+                    "add `{annotation}: {dir}/<slug>.md` linking the runbook for this alert"
+                ));
+                // `check --fix`: the link the naming convention gives,
+                // when that runbook exists
+                let edit = super::runbook_fix::missing_runbook_edit(
+                    &cx.file.text,
+                    cx.root,
+                    cx.policy,
+                    rf,
+                    &name,
+                );
+                if let (Some(e), Some(d)) = (edit, cx.diags.last_mut()) {
+                    d.fix(e.span, e.replacement);
+                }
+            }
+            None => {}
         }
     }
 }

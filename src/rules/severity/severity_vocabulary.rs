@@ -2,35 +2,33 @@
 
 use crate::artifact::contract::ContractArtifact;
 use crate::artifact::rule_file::RuleFile;
-use crate::artifact::{Artifact, Scalar};
+use crate::artifact::Scalar;
 use crate::contracts::Kind;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::source::suggest::closest;
 
-crate::rule_meta!(
-    "OL500",
-    "severity-vocabulary",
-    Severity,
-    Error,
-    "Alert severity missing, outside the policy's vocabulary, or inconsistent with its file"
-);
-
-pub struct SeverityVocabulary;
+crate::declare_rule! {
+    pub struct SeverityVocabulary {
+        code: "OL500",
+        name: "severity-vocabulary",
+        family: Severity,
+        severity: Error,
+        fix: Sometimes,
+        summary: "Alert severity missing, outside the policy's vocabulary, or inconsistent with its file",
+    }
+}
 
 impl Rule for SeverityVocabulary {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+    // no vocabulary (the generic profile): nothing to check against
+    fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
+        if !cx.policy.severities.allowed.is_empty() {
+            rule_file(cx, rf);
+        }
     }
 
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        // no vocabulary (the generic profile): nothing to check against
-        if cx.policy.severities.allowed.is_empty() {
-            return;
-        }
-        match artifact {
-            Artifact::Rules(rf) => rule_file(cx, rf),
-            Artifact::Contract(c) => contract(cx, c),
-            _ => {}
+    fn check_contract(&self, cx: &mut Ctx<'_>, c: &ContractArtifact) {
+        if !cx.policy.severities.allowed.is_empty() {
+            contract(cx, c);
         }
     }
 }

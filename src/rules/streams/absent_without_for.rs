@@ -1,32 +1,26 @@
 //! A Loki alert on `absent_over_time` without a `for`: one evaluation that
 //! sees no line (an ingestion delay, a collector restart) fires it.
 
+use crate::artifact::rule_file::RuleFile;
 use std::time::Duration;
 
 use crate::artifact::query::{Lang, Parsed};
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::syntax::duration;
 
-crate::rule_meta!(
-    "OL302",
-    "absent-without-for",
-    Streams,
-    Warning,
-    "A Loki alert on `absent_over_time` without a `for` duration"
-);
-
-pub struct AbsentWithoutFor;
+crate::declare_rule! {
+    pub struct AbsentWithoutFor {
+        code: "OL302",
+        name: "absent-without-for",
+        family: Streams,
+        severity: Warning,
+        fix: None,
+        summary: "A Loki alert on `absent_over_time` without a `for` duration",
+    }
+}
 
 impl Rule for AbsentWithoutFor {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Rules(rf) = artifact else {
-            return;
-        };
+    fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
         if rf.backend != Lang::LogQL {
             return;
         }

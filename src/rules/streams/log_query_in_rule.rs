@@ -2,28 +2,22 @@
 //! samples, so the ruler can neither alert on it nor record it.
 
 use crate::artifact::query::{Lang, Parsed};
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::artifact::rule_file::RuleFile;
+use crate::rules::{Ctx, Rule};
 
-crate::rule_meta!(
-    "OL301",
-    "log-query-in-rule",
-    Streams,
-    Error,
-    "A Loki alert or recording rule whose expression is a log query, not a metric query"
-);
-
-pub struct LogQueryInRule;
+crate::declare_rule! {
+    pub struct LogQueryInRule {
+        code: "OL301",
+        name: "log-query-in-rule",
+        family: Streams,
+        severity: Error,
+        fix: None,
+        summary: "A Loki alert or recording rule whose expression is a log query, not a metric query",
+    }
+}
 
 impl Rule for LogQueryInRule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Rules(rf) = artifact else {
-            return;
-        };
+    fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
         if rf.backend != Lang::LogQL {
             return;
         }

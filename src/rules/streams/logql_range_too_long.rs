@@ -1,28 +1,22 @@
 //! A LogQL range window longer than the policy's `loki.max_range`.
 
 use crate::artifact::query::{Lang, Parsed};
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::artifact::rule_file::RuleFile;
+use crate::rules::{Ctx, Rule};
 
-crate::rule_meta!(
-    "OL303",
-    "logql-range-too-long",
-    Streams,
-    Warning,
-    "A LogQL range window longer than the policy's `loki.max_range`"
-);
-
-pub struct LogqlRangeTooLong;
+crate::declare_rule! {
+    pub struct LogqlRangeTooLong {
+        code: "OL303",
+        name: "logql-range-too-long",
+        family: Streams,
+        severity: Warning,
+        fix: None,
+        summary: "A LogQL range window longer than the policy's `loki.max_range`",
+    }
+}
 
 impl Rule for LogqlRangeTooLong {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Rules(rf) = artifact else {
-            return;
-        };
+    fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
         if rf.backend != Lang::LogQL {
             return;
         }

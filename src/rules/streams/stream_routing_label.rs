@@ -1,35 +1,29 @@
 //! Every line an Alloy pipeline writes to Loki carries the policy's routing
 //! label (`log_stream`) with a static value naming its stream.
 
+use crate::syntax::alloy::Config;
 use std::collections::BTreeSet;
 
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::source::suggest::closest;
 use crate::source::Span;
 
 use crate::analysis::alloy_flow::{self, Route};
 use crate::analysis::streams::{class_of, list_names, policy_streams, StreamClass};
 
-crate::rule_meta!(
-    "OL304",
-    "stream-routing-label",
-    Streams,
-    Error,
-    "Alloy pipelines whose lines reach Loki without a static routing label naming their stream"
-);
-
-pub struct StreamRoutingLabel;
+crate::declare_rule! {
+    pub struct StreamRoutingLabel {
+        code: "OL304",
+        name: "stream-routing-label",
+        family: Streams,
+        severity: Error,
+        fix: None,
+        summary: "Alloy pipelines whose lines reach Loki without a static routing label naming their stream",
+    }
+}
 
 impl Rule for StreamRoutingLabel {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Alloy(cfg) = artifact else {
-            return;
-        };
+    fn check_alloy(&self, cx: &mut Ctx<'_>, cfg: &Config) {
         // a partial parse would show pipelines with pieces missing
         if !cfg.errors.is_empty() {
             return;

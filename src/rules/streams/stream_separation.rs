@@ -5,11 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::artifact::dashboard::Dashboard;
 use crate::artifact::query::{Lang, Parsed};
-use crate::artifact::rule_file::{Group, Rule as RuleDef};
-use crate::artifact::{Artifact, Scalar};
+use crate::artifact::rule_file::{Group, Rule as RuleDef, RuleFile};
+use crate::artifact::Scalar;
 use crate::policy::Policy;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::source::Span;
 use crate::syntax::alloy::{Block, Config};
 use crate::syntax::logql::{self, Expr, Selector};
@@ -19,34 +20,37 @@ use crate::analysis::streams::{
     class_of, list_names, list_with, routing_matchers, selector_streams, StreamClass,
 };
 
-crate::rule_meta!(
-    "OL300",
-    "stream-separation",
-    Streams,
-    Error,
-    "Audit or break-glass logs mixed with operational logs, or audit alerts placed or routed wrongly"
-);
-
-pub struct StreamSeparation;
+crate::declare_rule! {
+    pub struct StreamSeparation {
+        code: "OL300",
+        name: "stream-separation",
+        family: Streams,
+        severity: Error,
+        fix: None,
+        summary: "Audit or break-glass logs mixed with operational logs, or audit alerts placed or routed wrongly",
+    }
+}
 
 impl Rule for StreamSeparation {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        if cx.policy.streams.routing_label.is_empty() {
+    // every hook: nothing to separate without a routing label
+    fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
+        if cx.policy.streams.routing_label.is_empty() || rf.backend != Lang::LogQL {
             return;
         }
-        match artifact {
-            Artifact::Rules(rf) if rf.backend == Lang::LogQL => {
-                for (group, rule) in rf.rules() {
-                    check_rule(cx, group, rule);
-                }
-            }
-            Artifact::Alloy(cfg) if cfg.errors.is_empty() => check_alloy(cx, cfg),
-            Artifact::Dashboard(d) => super::dashboards::check(cx, d, &META),
-            _ => {}
+        for (group, rule) in rf.rules() {
+            check_rule(cx, group, rule);
+        }
+    }
+
+    fn check_alloy(&self, cx: &mut Ctx<'_>, cfg: &Config) {
+        if !cx.policy.streams.routing_label.is_empty() && cfg.errors.is_empty() {
+            check_alloy(cx, cfg);
+        }
+    }
+
+    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
+        if !cx.policy.streams.routing_label.is_empty() {
+            super::dashboards::check(cx, d, &META);
         }
     }
 }

@@ -1,28 +1,22 @@
 //! Grafana Alloy configuration that does not parse.
 
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::source::Span;
+use crate::syntax::alloy::Config;
 
-crate::rule_meta!(
-    "OL106",
-    "alloy-syntax",
-    Syntax,
-    Error,
-    "Grafana Alloy configuration that does not parse"
-);
-
-pub struct AlloySyntax;
+crate::declare_rule! {
+    pub struct AlloySyntax {
+        code: "OL106",
+        name: "alloy-syntax",
+        family: Syntax,
+        severity: Error,
+        fix: None,
+        summary: "Grafana Alloy configuration that does not parse",
+    }
+}
 
 impl Rule for AlloySyntax {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Alloy(cfg) = artifact else {
-            return;
-        };
+    fn check_alloy(&self, cx: &mut Ctx<'_>, cfg: &Config) {
         for e in &cfg.errors {
             let help = if e.message.contains("missing `,`") {
                 "Alloy ends a statement at the end of a line: put a comma after every element of a multi-line list or object, the last one included"

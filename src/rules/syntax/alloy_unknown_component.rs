@@ -1,24 +1,25 @@
 //! A reference to a component that no block defines:
 //! `forward_to = [loki.write.nope.receiver]` without `loki.write "nope"`.
 
+use crate::syntax::alloy::Config;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
-use crate::artifact::Artifact;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use crate::source::suggest::{closest, levenshtein};
 use crate::source::Span;
 use crate::syntax::alloy::{self, Block, Reference};
 
-crate::rule_meta!(
-    "OL107",
-    "alloy-unknown-component",
-    Syntax,
-    Error,
-    "An Alloy reference to a component no block defines"
-);
-
-pub struct AlloyUnknownComponent;
+crate::declare_rule! {
+    pub struct AlloyUnknownComponent {
+        code: "OL107",
+        name: "alloy-unknown-component",
+        family: Syntax,
+        severity: Error,
+        fix: None,
+        summary: "An Alloy reference to a component no block defines",
+    }
+}
 
 /// First name fragments of Alloy's component namespaces: a reference starting
 /// with one of them (or with the first fragment of a block of the file) names
@@ -39,14 +40,7 @@ const NAMESPACES: &[&str] = &[
 ];
 
 impl Rule for AlloyUnknownComponent {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        let Artifact::Alloy(cfg) = artifact else {
-            return;
-        };
+    fn check_alloy(&self, cx: &mut Ctx<'_>, cfg: &Config) {
         // with a syntax error, blocks may be missing from the parse
         if !cfg.errors.is_empty() {
             return;

@@ -2,23 +2,19 @@
 
 use crate::diag::Diagnostic;
 use crate::policy::Policy;
-use crate::rules::{new_diagnostic, Rule};
+use crate::rules::new_diagnostic;
 use crate::source::FileRef;
 use crate::syntax::json::JsonError;
 
-crate::rule_meta!(
-    "OL105",
-    "json-syntax",
-    Syntax,
-    Error,
-    "Dashboard JSON that does not parse"
-);
-
-pub struct JsonSyntax;
-
-impl Rule for JsonSyntax {
-    fn meta(&self) -> &'static crate::rules::RuleMeta {
-        &META
+crate::declare_rule! {
+    pub struct JsonSyntax {
+        code: "OL105",
+        name: "json-syntax",
+        family: Syntax,
+        severity: Error,
+        fix: None,
+        summary: "Dashboard JSON that does not parse",
+        emitted_by: Engine,
     }
 }
 

@@ -1,53 +1,49 @@
 //! LogQL parse errors, in every host of a query (Loki rule files,
 //! contracts, dashboards).
 
-use crate::artifact::query::{Lang, Parsed};
-use crate::artifact::Artifact;
+use crate::artifact::dashboard::Dashboard;
+use crate::artifact::query::{Lang, Parsed, QueryRef};
 use crate::rules::{Ctx, Rule};
 
-crate::rule_meta!(
-    "OL102",
-    "logql-syntax",
-    Syntax,
-    Error,
-    "LogQL that does not parse"
-);
-
-pub struct LogqlSyntax;
+crate::declare_rule! {
+    pub struct LogqlSyntax {
+        code: "OL102",
+        name: "logql-syntax",
+        family: Syntax,
+        severity: Error,
+        fix: None,
+        summary: "LogQL that does not parse",
+    }
+}
 
 impl Rule for LogqlSyntax {
-    fn meta(&self) -> &'static crate::rules::RuleMeta {
-        &META
+    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
+        super::malformed_variables(cx, d, Lang::LogQL, &META);
     }
 
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        if let Artifact::Dashboard(d) = artifact {
-            super::malformed_variables(cx, d, Lang::LogQL, &META);
+    fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
+        let Parsed::Loki(Err(e)) = q.parsed else {
+            return;
+        };
+        let span = q.span(&cx.file.text, e.span.clone());
+        if !q.owner.in_dashboard() {
+            report(cx, span, &e.message);
+            return;
         }
-        for q in artifact.queries() {
-            let Parsed::Loki(Err(e)) = q.parsed else {
-                continue;
-            };
-            let span = q.span(&cx.file.text, e.span.clone());
-            if !q.owner.in_dashboard() {
-                report(cx, span, &e.message);
-                continue;
-            }
-            if q.dashboard_query().is_some_and(|d| d.other_lang.is_some()) {
-                continue; // datasource-language says it better
-            }
-            cx.report(
-                &META,
-                span,
-                format!(
-                    "invalid LogQL in {}: {}",
-                    q.describe(),
-                    strip_position(&e.message)
-                ),
-            )
-            .label(super::error_label(&q, &e.span))
-            .help("see the LogQL reference; `o11ylint explain logql-syntax`");
+        if q.dashboard_query().is_some_and(|d| d.other_lang.is_some()) {
+            return; // datasource-language says it better
         }
+        cx.report(
+            &META,
+            span,
+            format!(
+                "invalid LogQL in {}: {}",
+                q.describe(),
+                strip_position(&e.message)
+            ),
+        )
+        .label(super::error_label(q, &e.span))
+        .help("see the LogQL reference; `o11ylint explain logql-syntax`");
     }
 }
 

@@ -1,61 +1,56 @@
 //! PromQL parse errors, in every host of a query (rule files, contracts,
 //! dashboards).
 
-use crate::artifact::query::{Lang, Parsed};
-use crate::artifact::Artifact;
+use crate::artifact::dashboard::Dashboard;
+use crate::artifact::query::{Lang, Parsed, QueryRef};
 use crate::rules::{Ctx, Rule};
 
-crate::rule_meta!(
-    "OL101",
-    "promql-syntax",
-    Syntax,
-    Error,
-    "PromQL that does not parse"
-);
-
-pub struct PromqlSyntax;
+crate::declare_rule! {
+    pub struct PromqlSyntax {
+        code: "OL101",
+        name: "promql-syntax",
+        family: Syntax,
+        severity: Error,
+        fix: None,
+        summary: "PromQL that does not parse",
+    }
+}
 
 impl Rule for PromqlSyntax {
-    fn meta(&self) -> &'static crate::rules::RuleMeta {
-        &META
+    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
+        super::malformed_variables(cx, d, Lang::PromQL, &META);
     }
 
-    fn check(&self, cx: &mut Ctx<'_>, artifact: &Artifact) {
-        if let Artifact::Dashboard(d) = artifact {
-            super::malformed_variables(cx, d, Lang::PromQL, &META);
+    fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
+        let Parsed::Prom(Err(e)) = q.parsed else {
+            return;
+        };
+        let span = q.span(&cx.file.text, e.span.clone());
+        if q.owner.in_dashboard() && q.dashboard_query().is_some_and(|d| d.other_lang.is_some()) {
+            return; // datasource-language says it better
         }
-        for q in artifact.queries() {
-            let Parsed::Prom(Err(e)) = q.parsed else {
-                continue;
-            };
-            let span = q.span(&cx.file.text, e.span.clone());
-            if q.owner.in_dashboard() && q.dashboard_query().is_some_and(|d| d.other_lang.is_some())
-            {
-                continue; // datasource-language says it better
-            }
-            let Some(dialect) = metricsql(cx, q.text(), e) else {
-                continue; // MetricsQL on a VictoriaMetrics target
-            };
-            if !q.owner.in_dashboard() {
-                report_with(cx, span, e, dialect);
-                continue;
-            }
-            if e.budget {
-                budget(cx, span, &format!("{}: {}", q.describe(), e.message));
-                continue;
-            }
-            cx.report(
-                &META,
-                span,
-                format!("invalid PromQL in {}: {}", q.describe(), e.message),
-            )
-            .label(super::error_label(&q, &e.span))
-            .help(if dialect.is_empty() {
-                "Grafana sends the query as written after replacing variables; fix it in the query editor or the JSON, see `o11ylint explain promql-syntax`".to_string()
-            } else {
-                format!("{dialect}; if this dashboard reads VictoriaMetrics, set `target: victoriametrics` in o11ylint.yaml")
-            });
+        let Some(dialect) = metricsql(cx, q.text(), e) else {
+            return; // MetricsQL on a VictoriaMetrics target
+        };
+        if !q.owner.in_dashboard() {
+            report_with(cx, span, e, dialect);
+            return;
         }
+        if e.budget {
+            budget(cx, span, &format!("{}: {}", q.describe(), e.message));
+            return;
+        }
+        cx.report(
+            &META,
+            span,
+            format!("invalid PromQL in {}: {}", q.describe(), e.message),
+        )
+        .label(super::error_label(q, &e.span))
+        .help(if dialect.is_empty() {
+            "Grafana sends the query as written after replacing variables; fix it in the query editor or the JSON, see `o11ylint explain promql-syntax`".to_string()
+        } else {
+            format!("{dialect}; if this dashboard reads VictoriaMetrics, set `target: victoriametrics` in o11ylint.yaml")
+        });
     }
 }
 
