@@ -145,6 +145,20 @@ pub struct Stream {
     pub retention: Retention,
     #[serde(default)]
     pub description: String,
+    /// Fields queries extract from the stream's lines, with what they must
+    /// know about their values (`multiline`).
+    #[serde(default)]
+    pub fields: Vec<StreamField>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StreamField {
+    pub name: String,
+    /// Values can contain newlines.
+    #[serde(default)]
+    pub multiline: bool,
+    #[serde(default)]
+    pub description: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

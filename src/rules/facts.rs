@@ -96,6 +96,33 @@ fn contract(c: &ContractArtifact, file: &FileRef, policy: &Policy, f: &mut FileF
         Some(Kind::Streams) => Some(("streams", "stream", "id")),
         _ => None,
     };
+    // stream fields declared multi-line
+    if c.doc.kind == Some(Kind::Streams) {
+        for stream in c
+            .doc
+            .root
+            .get("streams")
+            .and_then(|n| n.as_seq())
+            .unwrap_or(&[])
+        {
+            let Some(id) = stream.get("id").and_then(|n| n.as_str()) else {
+                continue;
+            };
+            for field in stream.get("fields").and_then(|n| n.as_seq()).unwrap_or(&[]) {
+                let multiline = field.get("multiline").and_then(|n| n.as_str()) == Some("true");
+                if let (true, Some((_, name))) = (multiline, field.entry("name")) {
+                    if let Some(n) = name.as_str() {
+                        f.multiline_fields.push(crate::rules::MultilineField {
+                            stream: id.to_string(),
+                            field: n.to_string(),
+                            file: file.clone(),
+                            span: name.span.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
     if let Some((list, what, key)) = id_key {
         for item in c.doc.root.get(list).and_then(|n| n.as_seq()).unwrap_or(&[]) {
             if let Some((_, v)) = item.entry(key) {

@@ -131,6 +131,33 @@ pub struct FileFacts {
     pub series_used: Vec<SeriesUse>,
     /// Contract ids with their declarations (duplicates across files).
     pub contract_ids: Vec<ContractId>,
+    /// Stream fields a stream contract declares multi-line.
+    pub multiline_fields: Vec<MultilineField>,
+    /// LogQL regex label filters on extracted fields, checked in phase 2 by
+    /// `multiline-field-regex`.
+    pub field_regexes: Vec<FieldRegexUse>,
+}
+
+/// A stream field whose values can contain newlines, from a stream contract.
+#[derive(Debug, Clone)]
+pub struct MultilineField {
+    pub stream: String,
+    pub field: String,
+    pub file: FileRef,
+    pub span: Span,
+}
+
+/// A regex label filter (`| field =~ "re"`) after a parser stage, with the
+/// streams its selector can read (`streams` empty: the selector names none).
+#[derive(Debug, Clone)]
+pub struct FieldRegexUse {
+    /// Routing-label matchers of the selector: (operator is regex, value).
+    pub routing: Vec<(bool, String)>,
+    pub field: String,
+    pub pattern: String,
+    pub file: FileRef,
+    /// The pattern's string literal, quotes included.
+    pub span: Span,
 }
 
 impl FileFacts {
@@ -140,6 +167,8 @@ impl FileFacts {
         self.has_metrics_contract |= other.has_metrics_contract;
         self.series_used.extend(other.series_used);
         self.contract_ids.extend(other.contract_ids);
+        self.multiline_fields.extend(other.multiline_fields);
+        self.field_regexes.extend(other.field_regexes);
     }
 }
 
@@ -283,6 +312,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &streams::absent_without_for::AbsentWithoutFor,
         &streams::logql_range_too_long::LogqlRangeTooLong,
         &streams::stream_routing_label::StreamRoutingLabel,
+        &streams::multiline_field_regex::MultilineFieldRegex,
         &runbooks::runbook_link::RunbookLink,
         &severity::severity_vocabulary::SeverityVocabulary,
         &prefix::source_prefix::SourcePrefix,

@@ -7,5 +7,6 @@ pub mod absent_without_for;
 pub mod dashboards;
 pub mod log_query_in_rule;
 pub mod logql_range_too_long;
+pub mod multiline_field_regex;
 pub mod stream_routing_label;
 pub mod stream_separation;
