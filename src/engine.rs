@@ -261,20 +261,19 @@ fn internal_error(
     let rel = rel_of(root, p);
     let file = SourceFile::new(rel.clone(), p.to_path_buf(), String::new());
     let m = &meta::internal_error::META;
-    if !policy.rule_enabled(m.code, m.name, &rel) {
-        return FileResult {
-            note: format!("failed {rel}: internal error (rule disabled)"),
-            ..Default::default()
-        };
-    }
-    let mut d = engine_diag(
-        m,
+    let Some(mut d) = rules::finding(
         policy,
+        m,
         &rel,
         &file,
         Span::empty(0),
         format!("internal error while linting `{rel}`: {what}"),
-    );
+    ) else {
+        return FileResult {
+            note: format!("failed {rel}: internal error (rule disabled)"),
+            ..Default::default()
+        };
+    };
     d.help("this is a bug in o11ylint; please report it with the file that triggers it");
     FileResult {
         diagnostics: vec![d],
@@ -289,18 +288,6 @@ fn finish(out: &mut Outcome) {
     for d in &out.diagnostics {
         out.summary.count(d);
     }
-}
-
-fn engine_diag(
-    m: &'static rules::RuleMeta,
-    policy: &Policy,
-    rel: &str,
-    file: &FileRef,
-    span: Span,
-    message: String,
-) -> Diagnostic {
-    let severity = policy.rule_severity(m.code, m.name, rel, m.severity);
-    rules::new_diagnostic(m, severity, file, span, message)
 }
 
 /// Let findings outlive their file's text: cache positions, pre-render the
@@ -335,10 +322,8 @@ fn unreadable(
         note,
         ..Default::default()
     };
-    if policy.rule_enabled(m.code, m.name, rel) {
-        r.diagnostics
-            .push(engine_diag(m, policy, rel, file, span, message));
-    }
+    r.diagnostics
+        .extend(rules::finding(policy, m, rel, file, span, message));
     r
 }
 
@@ -419,37 +404,27 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
         "yaml" | "yml" => {
             let parsed = yaml::parse(&file.text);
             for e in &parsed.errors {
-                if policy.rule_enabled(
-                    syntax::yaml_syntax::META.code,
-                    syntax::yaml_syntax::META.name,
+                if let Some(mut d) = rules::finding(
+                    policy,
+                    &syntax::yaml_syntax::META,
                     rel,
+                    file,
+                    e.span.clone(),
+                    format!("invalid YAML: {}", e.message),
                 ) {
-                    let mut d = engine_diag(
-                        &syntax::yaml_syntax::META,
-                        policy,
-                        rel,
-                        file,
-                        e.span.clone(),
-                        format!("invalid YAML: {}", e.message),
-                    );
                     d.label(if e.fatal { "here" } else { "duplicate" });
                     load_diags.push(d);
                 }
             }
             for e in &parsed.lenient {
-                if policy.rule_enabled(
-                    syntax::yaml_syntax::META.code,
-                    syntax::yaml_syntax::META.name,
+                if let Some(mut d) = rules::finding(
+                    policy,
+                    &syntax::yaml_syntax::META,
                     rel,
+                    file,
+                    e.span.clone(),
+                    e.message.clone(),
                 ) {
-                    let mut d = engine_diag(
-                        &syntax::yaml_syntax::META,
-                        policy,
-                        rel,
-                        file,
-                        e.span.clone(),
-                        e.message.clone(),
-                    );
                     d.severity = d.severity.min(crate::diag::Severity::Warning);
                     d.label("continued here at the key's indentation");
                     d.help("indent the continuation lines past the key, or use a block scalar (`|` or `>`), so that every YAML parser reads the file");
@@ -506,10 +481,7 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
         }
     }
     let mut diags = std::mem::take(&mut cx.diags);
-    result.facts = std::mem::take(&mut cx.facts);
-    result
-        .facts
-        .merge(rules::facts::collect(&artifact, file, policy));
+    result.facts = rules::facts::collect(&artifact, file, policy);
     apply_suppressions(&mut diags, &mut sups);
     if let Artifact::Dashboard(d) = &artifact {
         result.scoped = scoped::apply_file(&mut diags, d, file, policy);
@@ -526,9 +498,12 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
 }
 
 /// Lint one in-memory buffer as if it were `rel` under `root` (stdin, editors).
+/// A panic becomes an `internal-error` finding under the policy, as for files
+/// on disk ([`guarded`]).
 pub fn lint_buffer(text: String, rel: &str, root: &Path, policy: &Policy) -> Outcome {
-    let file = SourceFile::new(rel.to_string(), root.join(rel), text);
-    let mut r = lint_file(&file, rel, root, policy);
+    let path = root.join(rel);
+    let file = SourceFile::new(rel.to_string(), path.clone(), text);
+    let mut r = guarded(&path, root, policy, || lint_file(&file, rel, root, policy));
     r.finish_suppressions(policy);
     let mut out = Outcome {
         diagnostics: r.diagnostics,

@@ -264,37 +264,20 @@ impl Server {
             }
             Ok(policy) => {
                 doc.policy_error = None;
-                let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    engine::lint_buffer(text.clone(), &rel, &root, &policy)
-                }));
+                // a panic comes back as an internal-error finding, under the
+                // policy like every other (engine::guarded)
+                let outcome = engine::lint_buffer(text.clone(), &rel, &root, &policy);
                 let file = crate::source::SourceFile::new(rel.clone(), root.join(&rel), text);
-                match linted {
-                    Ok(outcome) => {
-                        doc.diags = outcome
-                            .diagnostics
-                            .into_iter()
-                            .filter(|d| d.suppressed.is_none() && d.file() == rel)
-                            .collect();
-                        doc.file = doc
-                            .diags
-                            .first()
-                            .map(|d| d.primary.file.clone())
-                            .or(Some(file));
-                    }
-                    Err(_) => {
-                        let m = &rules::meta::internal_error::META;
-                        let mut d = rules::new_diagnostic(
-                            m,
-                            m.severity,
-                            &file,
-                            Span::empty(0),
-                            format!("internal error while linting `{rel}`"),
-                        );
-                        d.help("this is a bug in o11ylint; please report it with this file");
-                        doc.diags = vec![d];
-                        doc.file = Some(file);
-                    }
-                }
+                doc.diags = outcome
+                    .diagnostics
+                    .into_iter()
+                    .filter(|d| d.suppressed.is_none() && d.file() == rel)
+                    .collect();
+                doc.file = doc
+                    .diags
+                    .first()
+                    .map(|d| d.primary.file.clone())
+                    .or(Some(file));
             }
         }
         Some(publish(doc))

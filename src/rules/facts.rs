@@ -45,6 +45,22 @@ pub fn collect(artifact: &Artifact, file: &FileRef, policy: &Policy) -> FileFact
             }
             contract(c, file, policy, &mut f)
         }
+        Artifact::Dashboard(d) => {
+            // series a dashboard reads (one substituted from a variable is
+            // not known), checked by unknown-metric
+            for q in d.queries() {
+                let Some(a) = q.prom() else { continue };
+                for m in &a.facts.metrics {
+                    if q.var_at(&m.span).is_none() {
+                        f.series_used.push(SeriesUse {
+                            name: m.name.clone(),
+                            file: file.clone(),
+                            span: q.span(&file.text, m.span.clone()),
+                        });
+                    }
+                }
+            }
+        }
         _ => {}
     }
     f

@@ -180,7 +180,28 @@ pub struct Ctx<'a> {
     pub root: &'a Path,
     pub policy: &'a Policy,
     pub diags: Vec<Diagnostic>,
-    pub facts: FileFacts,
+    /// A finding of a rule the policy disables here, built and dropped (so
+    /// [`Ctx::report`] can always hand back a builder).
+    muted: Option<Diagnostic>,
+}
+
+/// The one way a finding is made: `None` where the policy disables `meta`
+/// for `rel`, otherwise the finding with the policy's severity for `rel`.
+/// [`Ctx::report`], the repository-wide rules, the engine's own findings,
+/// suppression findings and the language server all go through it.
+pub fn finding(
+    policy: &Policy,
+    meta: &'static RuleMeta,
+    rel: &str,
+    file: &FileRef,
+    span: Span,
+    message: impl Into<String>,
+) -> Option<Diagnostic> {
+    if !policy.rule_enabled(meta.code, meta.name, rel) {
+        return None;
+    }
+    let severity = policy.rule_severity(meta.code, meta.name, rel, meta.severity);
+    Some(new_diagnostic(meta, severity, file, span, message.into()))
 }
 
 impl<'a> Ctx<'a> {
@@ -191,7 +212,7 @@ impl<'a> Ctx<'a> {
             root,
             policy,
             diags: Vec::new(),
-            facts: FileFacts::default(),
+            muted: None,
         }
     }
 
@@ -199,25 +220,37 @@ impl<'a> Ctx<'a> {
         self.policy.rule_enabled(meta.code, meta.name, self.rel)
     }
 
-    /// Report a finding of `meta` at `span` in this file.
+    /// Report a finding of `meta` at `span` in this file, through
+    /// [`finding`]: dropped where the policy disables `meta`, with the
+    /// policy's severity otherwise.
     pub fn report(
         &mut self,
         meta: &'static RuleMeta,
         span: Span,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
-        let severity = self
-            .policy
-            .rule_severity(meta.code, meta.name, self.rel, meta.severity);
-        self.diags.push(new_diagnostic(
+        let message = message.into();
+        match finding(
+            self.policy,
             meta,
-            severity,
+            self.rel,
             self.file,
-            span,
-            message.into(),
-        ));
-        let last = self.diags.len() - 1;
-        &mut self.diags[last]
+            span.clone(),
+            message.clone(),
+        ) {
+            Some(d) => {
+                self.diags.push(d);
+                let last = self.diags.len() - 1;
+                &mut self.diags[last]
+            }
+            None => self.muted.insert(new_diagnostic(
+                meta,
+                meta.severity,
+                self.file,
+                span,
+                message,
+            )),
+        }
     }
 }
 
@@ -422,6 +455,25 @@ mod tests {
                 Some(m.name)
             );
         }
+    }
+
+    #[test]
+    fn a_finding_gets_the_policy_enablement_and_severity_of_its_path() {
+        let layer = "rules:\n  panel-title: {severity: error}\noverrides:\n  - paths: [\"legacy/**\"]\n    rules: {panel-title: {enabled: false}}\n";
+        let policy = Policy::load(&[("o11ylint.yaml".into(), layer.into())], catalog()).unwrap();
+        let file = crate::source::SourceFile::new(
+            "a.json".to_string(),
+            std::path::PathBuf::from("a.json"),
+            String::new(),
+        );
+        let m = &hygiene::panel_title::META;
+        let here = finding(&policy, m, "a.json", &file, Span::empty(0), "x");
+        assert_eq!(here.map(|d| d.severity), Some(crate::diag::Severity::Error));
+        assert!(finding(&policy, m, "legacy/a.json", &file, Span::empty(0), "x").is_none());
+        // a rule's own report goes the same way
+        let mut cx = Ctx::new(&file, "legacy/a.json", Path::new("."), &policy);
+        cx.report(m, Span::empty(0), "x").help("dropped");
+        assert!(cx.diags.is_empty());
     }
 
     #[test]

@@ -2,10 +2,10 @@
 //! suppressions themselves (`unused-suppression`,
 //! `suppression-without-reason`).
 
-use crate::diag::{Diagnostic, RuleMeta};
+use crate::diag::Diagnostic;
 use crate::policy::Policy;
-use crate::rules::{self, meta};
-use crate::source::{FileRef, Span};
+use crate::rules::{self, finding, meta};
+use crate::source::FileRef;
 
 use super::inline::Suppression;
 
@@ -47,16 +47,15 @@ pub fn report_suppressions(
     let no_reason = &meta::suppression_without_reason::META;
     for s in sups {
         if s.rules.is_empty() {
-            if policy.rule_enabled(unused.code, unused.name, rel) {
-                let msg = s.reason.clone().unwrap_or_default();
-                let mut d = finding(
-                    unused,
-                    policy,
-                    rel,
-                    file,
-                    s.span.clone(),
-                    format!("o11ylint comment not understood: {msg}"),
-                );
+            let msg = s.reason.clone().unwrap_or_default();
+            if let Some(mut d) = finding(
+                policy,
+                unused,
+                rel,
+                file,
+                s.span.clone(),
+                format!("o11ylint comment not understood: {msg}"),
+            ) {
                 d.help("write `# o11ylint: disable=RULE[,RULE] -- reason` or `# o11ylint: disable-file=RULE -- reason`");
                 diags.push(d);
             }
@@ -67,24 +66,25 @@ pub fn report_suppressions(
             .iter()
             .filter(|r| r.as_str() != "all" && rules::find(r).is_none())
             .collect();
-        if !unknown.is_empty() && policy.rule_enabled(unused.code, unused.name, rel) {
+        if !unknown.is_empty() {
             let names: Vec<&str> = rules::registry().iter().map(|r| r.meta().name).collect();
-            let mut d = finding(
-                unused,
+            if let Some(mut d) = finding(
                 policy,
+                unused,
                 rel,
                 file,
                 s.span.clone(),
                 format!("suppression names unknown rule `{}`", unknown[0]),
-            );
-            if let Some(c) = crate::source::suggest::closest(unknown[0], names) {
-                d.help(format!("did you mean `{c}`?"));
+            ) {
+                if let Some(c) = crate::source::suggest::closest(unknown[0], names) {
+                    d.help(format!("did you mean `{c}`?"));
+                }
+                diags.push(d);
             }
-            diags.push(d);
-        } else if !s.used && policy.rule_enabled(unused.code, unused.name, rel) {
-            let mut d = finding(
-                unused,
+        } else if !s.used {
+            if let Some(mut d) = finding(
                 policy,
+                unused,
                 rel,
                 file,
                 s.span.clone(),
@@ -92,34 +92,25 @@ pub fn report_suppressions(
                     "suppression of `{}` matches no diagnostic",
                     s.rules.join(",")
                 ),
-            );
-            d.label("unused")
-                .help("remove the comment, or move it to the line before the rule it is meant for");
-            diags.push(d);
+            ) {
+                d.label("unused").help(
+                    "remove the comment, or move it to the line before the rule it is meant for",
+                );
+                diags.push(d);
+            }
         }
-        if s.reason.is_none() && policy.rule_enabled(no_reason.code, no_reason.name, rel) {
-            let mut d = finding(
-                no_reason,
+        if s.reason.is_none() {
+            if let Some(mut d) = finding(
                 policy,
+                no_reason,
                 rel,
                 file,
                 s.span.clone(),
-                "suppression without a reason".into(),
-            );
-            d.help("say why after ` -- `, e.g. `# o11ylint: disable=forbidden-label -- migration, see TICKET-42`");
-            diags.push(d);
+                "suppression without a reason",
+            ) {
+                d.help("say why after ` -- `, e.g. `# o11ylint: disable=forbidden-label -- migration, see TICKET-42`");
+                diags.push(d);
+            }
         }
     }
-}
-
-fn finding(
-    m: &'static RuleMeta,
-    policy: &Policy,
-    rel: &str,
-    file: &FileRef,
-    span: Span,
-    message: String,
-) -> Diagnostic {
-    let severity = policy.rule_severity(m.code, m.name, rel, m.severity);
-    rules::new_diagnostic(m, severity, file, span, message)
 }

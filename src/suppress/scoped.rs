@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::artifact::dashboard::Dashboard;
 use crate::diag::Diagnostic;
 use crate::policy::{JsonSuppression, Policy, REPO_POLICY_FILE};
-use crate::rules::{self, meta::unused_suppression, new_diagnostic};
+use crate::rules::{self, meta::unused_suppression};
 use crate::source::suggest::closest;
 use crate::source::{FileRef, SourceFile, Span};
 use crate::syntax::yaml;
@@ -248,42 +248,30 @@ pub fn finish(
             _ => located.entry(i, e),
         };
         let rel = file.display.clone();
-        if !policy.rule_enabled(m.code, m.name, &rel) {
-            continue;
-        }
-        let severity = policy.rule_severity(m.code, m.name, &rel, m.severity);
         let scope = describe(e);
-        let mut d = if known {
-            let mut d = new_diagnostic(
-                m,
-                severity,
-                &file,
-                span,
-                format!(
-                    "policy suppression of `{}`{scope} matches no diagnostic",
-                    e.rule
-                ),
-            );
+        let message = if known {
+            format!(
+                "policy suppression of `{}`{scope} matches no diagnostic",
+                e.rule
+            )
+        } else {
+            format!("policy suppression names unknown rule `{}`", e.rule)
+        };
+        let Some(mut d) = rules::finding(policy, m, &rel, &file, span, message) else {
+            continue;
+        };
+        if known {
             d.label("unused").help(
                 "remove the entry from `suppressions`, or correct its `dashboard` uid, `panel` id or title, or `ref_id`",
             );
-            d
         } else {
-            let mut d = new_diagnostic(
-                m,
-                severity,
-                &file,
-                span,
-                format!("policy suppression names unknown rule `{}`", e.rule),
-            );
             d.label("unknown rule");
             if let Some(c) = closest(&e.rule, names.iter().copied()) {
                 d.help(format!("did you mean `{c}`?"));
             } else {
                 d.help("`o11ylint rules` lists every rule");
             }
-            d
-        };
+        }
         d.suppressed = None;
         diags.push(d);
     }

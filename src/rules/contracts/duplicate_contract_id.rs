@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::rules::{new_diagnostic, ContractId, RepoCtx, Rule};
+use crate::rules::{finding, ContractId, RepoCtx, Rule};
 
 crate::declare_rule! {
     pub struct DuplicateContractId {
@@ -27,25 +27,16 @@ impl Rule for DuplicateContractId {
                     seen.insert(key, id);
                 }
                 Some(first) => {
-                    if !cx
-                        .policy
-                        .rule_enabled(META.code, META.name, &id.file.display)
-                    {
-                        continue;
-                    }
-                    let sev = cx.policy.rule_severity(
-                        META.code,
-                        META.name,
-                        &id.file.display,
-                        META.severity,
-                    );
-                    let mut d = new_diagnostic(
+                    let Some(mut d) = finding(
+                        cx.policy,
                         &META,
-                        sev,
+                        &id.file.display,
                         &id.file,
                         id.span.clone(),
                         format!("{} `{}` is declared twice", id.kind, id.id),
-                    );
+                    ) else {
+                        continue;
+                    };
                     d.label("duplicate")
                         .related(&first.file, first.span.clone(), "first declared here")
                         .help("ids name generated rules, files and panels: each must be unique");

@@ -1,7 +1,7 @@
 //! Generated artifacts are exactly what the contracts produce.
 
 use crate::contracts::generate::{self, Drift, Settings};
-use crate::rules::{new_diagnostic, RepoCtx, Rule};
+use crate::rules::{finding, RepoCtx, Rule};
 use crate::source::{SourceFile, Span};
 
 crate::declare_rule! {
@@ -73,12 +73,10 @@ impl Rule for GeneratedDrift {
                 ),
             };
             let file = SourceFile::new(rel.clone(), cx.root.join(&rel), text);
-            let sev = cx
-                .policy
-                .rule_severity(META.code, META.name, &rel, META.severity);
-            let mut d = new_diagnostic(&META, sev, &file, span, message);
-            d.label("drift").help(help);
-            cx.diags.push(d);
+            if let Some(mut d) = finding(cx.policy, &META, &rel, &file, span, message) {
+                d.label("drift").help(help);
+                cx.diags.push(d);
+            }
         }
     }
 }

@@ -2,10 +2,9 @@
 //! metrics contract, or as a recording rule. Checked only once a metrics
 //! contract has been seen.
 
-use crate::artifact::dashboard::Dashboard;
 use std::collections::BTreeSet;
 
-use crate::rules::{new_diagnostic, Ctx, RepoCtx, Rule, SeriesUse};
+use crate::rules::{finding, RepoCtx, Rule};
 use crate::source::suggest::closest;
 
 crate::declare_rule! {
@@ -31,26 +30,8 @@ const SYNTHETIC: &[&str] = &[
 ];
 
 impl Rule for UnknownMetric {
-    /// Phase 1: the series a dashboard reads (names built from a variable
-    /// are not known and are skipped). Recording rules of rule files and the
-    /// contracts' series are gathered by `rules::facts`.
-    fn check_dashboard(&self, cx: &mut Ctx<'_>, d: &Dashboard) {
-        for q in d.queries() {
-            let Some(a) = q.prom() else { continue };
-            for m in &a.facts.metrics {
-                if q.var_at(&m.span).is_some() {
-                    continue;
-                }
-                let span = q.span(&cx.file.text, m.span.clone());
-                cx.facts.series_used.push(SeriesUse {
-                    name: m.name.clone(),
-                    file: cx.file.clone(),
-                    span,
-                });
-            }
-        }
-    }
-
+    /// Phase 2: every series read (dashboards and contract alerts, gathered
+    /// by `rules::facts` whatever is enabled) against what is defined.
     fn check_repo(&self, cx: &mut RepoCtx<'_>) {
         let facts = cx.facts;
         if !facts.has_metrics_contract {
@@ -63,21 +44,19 @@ impl Rule for UnknownMetric {
                 continue;
             }
             let rel = u.file.display.as_str();
-            if !seen.insert((rel.to_string(), u.span.start, u.span.end))
-                || !cx.policy.rule_enabled(META.code, META.name, rel)
-            {
+            if !seen.insert((rel.to_string(), u.span.start, u.span.end)) {
                 continue;
             }
-            let severity = cx
-                .policy
-                .rule_severity(META.code, META.name, rel, META.severity);
-            let mut d = new_diagnostic(
+            let Some(mut d) = finding(
+                cx.policy,
                 &META,
-                severity,
+                rel,
                 &u.file,
                 u.span.clone(),
                 format!("no contract or recording rule defines series `{}`", u.name),
-            );
+            ) else {
+                continue;
+            };
             d.label("unknown series");
             match closest(&u.name, defined.iter().map(String::as_str)) {
                 Some(c) => d.help(format!("did you mean `{c}`?")),

@@ -124,19 +124,16 @@ impl Rule for RunbookLink {
             .unwrap_or_default();
             let first_line = text.lines().next().map(str::len).unwrap_or(0);
             let file = SourceFile::new(rel.clone(), cx.root.join(&rel), text);
-            let severity = cx
-                .policy
-                .rule_severity(META.code, META.name, &rel, META.severity);
-            if !cx.policy.rule_enabled(META.code, META.name, &rel) {
-                continue;
-            }
-            let mut d = crate::rules::new_diagnostic(
+            let Some(mut d) = crate::rules::finding(
+                cx.policy,
                 &META,
-                severity,
+                &rel,
                 &file,
                 Span::new(0, first_line),
                 format!("orphan runbook: no alert links `{rel}`"),
-            );
+            ) else {
+                continue;
+            };
             d.help("link it from an alert's runbook_url, or delete it");
             d.primary.message = "not linked by any alert".into();
             cx.diags.push(d);
@@ -223,8 +220,6 @@ fn check_link(cx: &mut Ctx<'_>, value: &Scalar, dir: &str) {
                 )
                 .label("no such file")
                 .help(format!("write `{rel}` or fix the link"));
-            } else {
-                cx.facts.runbooks_linked.insert(rel);
             }
         }
     }

@@ -2,7 +2,6 @@
 
 use crate::diag::Diagnostic;
 use crate::policy::Policy;
-use crate::rules::new_diagnostic;
 use crate::source::FileRef;
 use crate::syntax::json::JsonError;
 
@@ -20,17 +19,14 @@ crate::declare_rule! {
 
 /// The diagnostic for a JSON syntax error in `file`, when the rule is on.
 pub fn diagnostic(e: &JsonError, file: &FileRef, rel: &str, policy: &Policy) -> Option<Diagnostic> {
-    if !policy.rule_enabled(META.code, META.name, rel) {
-        return None;
-    }
-    let severity = policy.rule_severity(META.code, META.name, rel, META.severity);
-    let mut d = new_diagnostic(
+    let mut d = crate::rules::finding(
+        policy,
         &META,
-        severity,
+        rel,
         file,
         e.span.clone(),
         format!("invalid JSON: {}", e.message),
-    );
+    )?;
     d.label("here").help(
         "Grafana refuses to import or provision this file; fix the JSON at the marked position \
          (`python3 -m json.tool FILE` confirms the fix)",
