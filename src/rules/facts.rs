@@ -15,6 +15,14 @@ use crate::source::FileRef;
 
 pub fn collect(artifact: &Artifact, file: &FileRef, policy: &Policy) -> FileFacts {
     let mut f = FileFacts::default();
+    for q in artifact.queries() {
+        f.field_regexes
+            .extend(crate::rules::streams::multiline_field_regex::field_regexes(
+                &q,
+                file,
+                &policy.streams.routing_label,
+            ));
+    }
     match artifact {
         Artifact::Rules(rf) => {
             for (_, r) in rf.rules() {

@@ -4,16 +4,17 @@
 //! (or after) `x`. Found on the OpenBao audit stream, whose `error` is
 //! go-multierror text (`"1 error occurred:\n\t* permission denied\n\n"`).
 //!
-//! Phase 1 records every regex label filter after a parser stage (rule files,
-//! dashboards, contracts) with the routing-label matchers of its selector;
+//! Phase 1 (`rules::facts`, whatever is enabled) records every regex label
+//! filter after a parser stage (rule files, dashboards, contracts) with the
+//! routing-label matchers of its selector;
 //! the multi-line fields come from stream contracts (`rules::facts`). Phase 2
 //! joins the two.
 
 use std::ops::Range;
 
 use crate::artifact::query::QueryRef;
-use crate::rules::{new_diagnostic, Ctx, FieldRegexUse, RepoCtx, Rule};
-use crate::source::Span;
+use crate::rules::{finding, FieldRegexUse, RepoCtx, Rule};
+use crate::source::{FileRef, Span};
 use crate::syntax::logql::{Expr, LabelFilter, MatchOp, Stage};
 
 use crate::analysis::streams::anchored_regex;
@@ -61,6 +62,24 @@ fn matchers<'a>(f: &'a LabelFilter, out: &mut Vec<&'a crate::syntax::logql::Matc
 /// field, pattern, span of the value in the expression text).
 type Found = (Vec<(bool, String)>, String, String, Range<usize>);
 
+/// Phase 1 (gathered as facts, whatever is enabled: `rules::facts`): the
+/// regex filters of one query, as repository facts.
+pub fn field_regexes(q: &QueryRef<'_>, file: &FileRef, routing_label: &str) -> Vec<FieldRegexUse> {
+    let Some(e) = q.loki() else {
+        return Vec::new();
+    };
+    uses(e, routing_label)
+        .into_iter()
+        .map(|(routing, field, pattern, r)| FieldRegexUse {
+            routing,
+            field,
+            pattern,
+            file: file.clone(),
+            span: q.span(&file.text, r),
+        })
+        .collect()
+}
+
 fn uses(e: &Expr, routing_label: &str) -> Vec<Found> {
     let mut out = Vec::new();
     e.walk(&mut |x| {
@@ -105,30 +124,10 @@ fn uses(e: &Expr, routing_label: &str) -> Vec<Found> {
 }
 
 impl Rule for MultilineFieldRegex {
-    /// Phase 1: every regex filter on an extracted field, whatever file holds
-    /// the query (rule files, dashboards, contracts).
-    fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
-        let Some(e) = q.loki() else { return };
-        let label = cx.policy.streams.routing_label.clone();
-        let file = cx.file.clone();
-        for (routing, field, pattern, r) in uses(e, &label) {
-            cx.facts.field_regexes.push(FieldRegexUse {
-                routing,
-                field,
-                pattern,
-                file: file.clone(),
-                span: q.span(&file.text, r),
-            });
-        }
-    }
-
     fn check_repo(&self, cx: &mut RepoCtx<'_>) {
         let facts = cx.facts;
         for u in &facts.field_regexes {
             let rel = u.file.display.as_str();
-            if !cx.policy.rule_enabled(META.code, META.name, rel) {
-                continue;
-            }
             // a selector without a routing matcher can read every stream
             let Some(decl) = facts.multiline_fields.iter().find(|f| {
                 f.field == u.field
@@ -143,19 +142,19 @@ impl Rule for MultilineFieldRegex {
             }) else {
                 continue;
             };
-            let severity = cx
-                .policy
-                .rule_severity(META.code, META.name, rel, META.severity);
-            let mut d = new_diagnostic(
+            let Some(mut d) = finding(
+                cx.policy,
                 &META,
-                severity,
+                rel,
                 &u.file,
                 u.span.clone(),
                 format!(
                     "regex `{}` on `{}` stops at the first newline, but `{}` of stream `{}` is multi-line: values with a newline around the match are missed",
                     u.pattern, u.field, u.field, decl.stream
                 ),
-            );
+            ) else {
+                continue;
+            };
             d.label("`.` does not match a newline")
                 .related(&decl.file, decl.span.clone(), "declared multi-line here")
                 .help(format!(
