@@ -71,6 +71,10 @@ fn sp(r: &std::ops::Range<usize>) -> Span {
     Span::new(r.start, r.end)
 }
 
+/// Most components processed by the flow analysis of one file (a guard;
+/// each component is processed once per batch of new states).
+pub const MAX_FLOW_STEPS: usize = 1_000_000;
+
 /// The flow of every writer's lines in `cfg`, for routing label `routing`.
 /// Arrivals are in writer order, then by state.
 pub fn analyze<'a>(cfg: &'a Config, routing: &str) -> Vec<Arrival<'a>> {
@@ -124,19 +128,37 @@ pub fn analyze<'a>(cfg: &'a Config, routing: &str) -> Vec<Arrival<'a>> {
             queue.push_back(i);
         }
     }
-    // Sets only grow and every value comes from the file, so this ends; the
-    // cap is a guard against pathological inputs.
+    // Sets only grow and every value comes from the file, so this ends. The
+    // transfer works state by state, so only the states a component has not
+    // seen yet go through it (a writer fed by N sources was cloned N times:
+    // quadratic), a component is queued at most once at a time, and one
+    // without successors is not computed at all. The cap is a guard.
+    let mut done: Vec<States> = vec![States::new(); n];
+    let mut queued: Vec<bool> = vec![false; n];
+    for &i in &queue {
+        queued[i] = true;
+    }
     let mut steps = 0usize;
     while let Some(i) = queue.pop_front() {
+        queued[i] = false;
         steps += 1;
-        if steps > 100_000 {
+        if steps > MAX_FLOW_STEPS {
             break;
         }
-        let out = flow.component(comps[i], &input[i]);
+        if succ[i].is_empty() {
+            continue;
+        }
+        let delta: States = input[i].difference(&done[i]).cloned().collect();
+        if delta.is_empty() {
+            continue;
+        }
+        let out = flow.component(comps[i], &delta);
+        done[i].extend(delta);
         for &j in &succ[i] {
             let before = input[j].len();
             input[j].extend(out.iter().cloned());
-            if input[j].len() != before {
+            if input[j].len() != before && !queued[j] {
+                queued[j] = true;
                 queue.push_back(j);
             }
         }

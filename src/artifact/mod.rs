@@ -20,6 +20,9 @@ pub struct Scalar {
     pub span: Span,
     style: Style,
     from_alias: bool,
+    /// the value's offset map, computed once (a thousand template findings
+    /// in one annotation were quadratic)
+    offsets: crate::syntax::Lazy<Vec<usize>>,
 }
 
 impl Scalar {
@@ -30,6 +33,7 @@ impl Scalar {
                 span: n.span.clone(),
                 style: *style,
                 from_alias: n.from_alias,
+                offsets: Default::default(),
             }),
             _ => None,
         }
@@ -40,7 +44,9 @@ impl Scalar {
         if self.from_alias {
             return self.span.clone();
         }
-        let map = yaml::scalar_offsets(text, self.span.start, &self.value, self.style);
+        let map = self
+            .offsets
+            .get_or_init(|| yaml::scalar_offsets(text, self.span.start, &self.value, self.style));
         let clamp = |i: usize| i.min(self.value.len());
         let (s, e) = (clamp(r.start), clamp(r.end));
         let start = map.get(s).copied().unwrap_or(self.span.start);

@@ -73,21 +73,60 @@ pub struct Position {
     pub column: usize,
 }
 
-/// Byte offsets of line starts.
+/// Byte offsets of line starts, plus checkpoints inside long lines.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// Every [`MARK_BYTES`] bytes of a long line: (byte offset, characters
+    /// and UTF-16 units since the line's start). A column is counted from
+    /// the nearest checkpoint, so N positions on one 1 MB line cost
+    /// O(N x MARK_BYTES), not O(N x line length) (was quadratic).
+    marks: Vec<(usize, usize, usize)>,
 }
+
+/// Distance between checkpoints in a long line.
+const MARK_BYTES: usize = 4096;
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                starts.push(i + 1);
+        let mut marks = Vec::new();
+        let bytes = text.as_bytes();
+        let mut line_start = 0usize;
+        loop {
+            let end = memchr_newline(&bytes[line_start..])
+                .map(|j| line_start + j)
+                .unwrap_or(bytes.len());
+            if end - line_start >= MARK_BYTES {
+                let (mut chars, mut units, mut since) = (0usize, 0usize, 0usize);
+                for (i, ch) in text[line_start..end].char_indices() {
+                    if since >= MARK_BYTES {
+                        marks.push((line_start + i, chars, units));
+                        since = 0;
+                    }
+                    chars += 1;
+                    units += ch.len_utf16();
+                    since += ch.len_utf8();
+                }
             }
+            if end >= bytes.len() {
+                break;
+            }
+            line_start = end + 1;
+            starts.push(line_start);
         }
-        LineIndex { starts }
+        LineIndex { starts, marks }
+    }
+
+    /// Byte offset, characters and UTF-16 units from the line start at the
+    /// last checkpoint at or before `offset` on the line starting at
+    /// `start` (the line start itself when there is none).
+    fn mark_before(&self, start: usize, offset: usize) -> (usize, usize, usize) {
+        let k = self.marks.partition_point(|m| m.0 <= offset);
+        match k.checked_sub(1).map(|k| self.marks[k]) {
+            Some(m) if m.0 >= start => m,
+            _ => (start, 0, 0),
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -123,7 +162,8 @@ impl LineIndex {
         let offset = Self::clamp(text, offset);
         let line = self.line_of(offset);
         let start = self.line_start(line);
-        let column = text[start..offset].chars().count() + 1;
+        let (from, chars, _) = self.mark_before(start, offset);
+        let column = chars + text[from..offset].chars().count() + 1;
         Position {
             line: line + 1,
             column,
@@ -135,7 +175,12 @@ impl LineIndex {
         let offset = Self::clamp(text, offset);
         let line = self.line_of(offset);
         let start = self.line_start(line);
-        let col: usize = text[start..offset].chars().map(char::len_utf16).sum();
+        let (from, _, units) = self.mark_before(start, offset);
+        let col: usize = units
+            + text[from..offset]
+                .chars()
+                .map(char::len_utf16)
+                .sum::<usize>();
         (line as u32, col as u32)
     }
 
@@ -177,6 +222,10 @@ impl LineIndex {
     }
 }
 
+fn memchr_newline(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'\n')
+}
+
 /// Display path of `path` relative to `root` when it lies below it.
 pub fn display_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
@@ -207,6 +256,22 @@ pub fn rel_of(root: &Path, p: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_use_checkpoints() {
+        let line = format!("{}é{}", "a".repeat(5000), "b".repeat(9000));
+        let text = format!("x\n{line}\ny");
+        let idx = LineIndex::new(&text);
+        assert!(!idx.marks.is_empty());
+        for off in [2, 4000, 4098, 5002, 5004, 9000, 14003, text.len() - 1] {
+            let start = idx.line_start(idx.line_of(off));
+            let want = text[start..off].chars().count() + 1;
+            assert_eq!(idx.position(&text, off).column, want, "{off}");
+            let units: usize = text[start..off].chars().map(char::len_utf16).sum();
+            assert_eq!(idx.utf16_position(&text, off).1 as usize, units, "{off}");
+        }
+        assert_eq!(idx.line_count(), 3);
+    }
 
     #[test]
     fn positions_are_one_based_and_count_chars() {

@@ -177,6 +177,17 @@ impl Node {
 /// literal being at `span` (quotes included) in `text`.
 pub fn str_sub_span(text: &str, span: &Span, value: &str, r: std::ops::Range<usize>) -> Span {
     let map = string_offsets(text, span, value.len());
+    sub_span_in(&map, span, value, r)
+}
+
+/// [`str_sub_span`] with the string's offset map already computed (see
+/// [`string_offsets`]): constant time per lookup.
+pub fn sub_span_in(
+    map: &[(usize, usize)],
+    span: &Span,
+    value: &str,
+    r: std::ops::Range<usize>,
+) -> Span {
     let s = r.start.min(value.len());
     let e = r.end.min(value.len()).max(s);
     let start = map.get(s).map(|p| p.0).unwrap_or(span.start);
@@ -191,7 +202,7 @@ pub fn str_sub_span(text: &str, span: &Span, value: &str, r: std::ops::Range<usi
 /// For each byte of a string's decoded value, the file range of the source
 /// text that produced it (an escape maps all its bytes to the whole escape).
 /// The entry at `value_len` is the closing quote.
-fn string_offsets(text: &str, span: &Span, value_len: usize) -> Vec<(usize, usize)> {
+pub fn string_offsets(text: &str, span: &Span, value_len: usize) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::with_capacity(value_len + 1);
     let bytes = text.as_bytes();
     let end = span.end.saturating_sub(1).min(bytes.len());

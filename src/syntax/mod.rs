@@ -14,3 +14,24 @@ pub mod promql;
 pub mod re2;
 pub mod schema;
 pub mod yaml;
+
+/// A lazily computed value (a string's offset map) that a model carries
+/// along: computed on first use, then shared by every later lookup, so N
+/// findings in one string cost O(N + length) instead of O(N x length). It
+/// takes no part in comparisons.
+#[derive(Debug, Clone, Default)]
+pub struct Lazy<T>(std::sync::OnceLock<T>);
+
+impl<T> Lazy<T> {
+    pub fn get_or_init(&self, f: impl FnOnce() -> T) -> &T {
+        self.0.get_or_init(f)
+    }
+}
+
+impl<T> PartialEq for Lazy<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> Eq for Lazy<T> {}

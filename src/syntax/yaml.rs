@@ -392,7 +392,16 @@ fn next_char_end(text: &str, at: usize) -> usize {
 
 enum Frame {
     Seq(Vec<Node>, Span, usize),
-    Map(Vec<(Node, Node)>, Option<Node>, Span, usize),
+    /// entries, pending key, span, anchor, and the index of each string key
+    /// (duplicate detection in constant time: a 200,000-key mapping was
+    /// quadratic)
+    Map(
+        Vec<(Node, Node)>,
+        Option<Node>,
+        Span,
+        usize,
+        std::collections::HashMap<String, usize>,
+    ),
 }
 
 struct Builder<'a> {
@@ -444,7 +453,13 @@ impl Builder<'_> {
             }
             Event::MappingStart(anchor, _) => {
                 self.depth_check(&span)?;
-                self.stack.push(Frame::Map(Vec::new(), None, span, anchor));
+                self.stack.push(Frame::Map(
+                    Vec::new(),
+                    None,
+                    span,
+                    anchor,
+                    Default::default(),
+                ));
                 Ok(())
             }
             Event::SequenceEnd => {
@@ -464,7 +479,7 @@ impl Builder<'_> {
                 self.push_value(node)
             }
             Event::MappingEnd => {
-                let Some(Frame::Map(entries, _, start, anchor)) = self.stack.pop() else {
+                let Some(Frame::Map(entries, _, start, anchor, _)) = self.stack.pop() else {
                     return Err(internal(span));
                 };
                 let end = entries.last().map(|(_, v)| v.span.end).unwrap_or(span.end);
@@ -536,13 +551,18 @@ impl Builder<'_> {
                 self.out.docs.push(node);
             }
             Some(Frame::Seq(items, _, _)) => items.push(node),
-            Some(Frame::Map(entries, pending, _, _)) => match pending.take() {
+            Some(Frame::Map(entries, pending, _, _, index)) => match pending.take() {
                 None => *pending = Some(node),
                 Some(key) => {
                     if let Some(k) = key.as_str() {
-                        if let Some((first, _)) =
-                            entries.iter().find(|(e, _)| e.as_str() == Some(k))
-                        {
+                        let first = match index.get(k) {
+                            Some(&i) => entries.get(i).map(|(e, _)| e),
+                            None => {
+                                index.insert(k.to_string(), entries.len());
+                                None
+                            }
+                        };
+                        if let Some(first) = first {
                             let first_pos = self.lines.position(self.text, first.span.start);
                             self.out.errors.push(YamlError {
                                 message: format!(

@@ -301,19 +301,32 @@ pub(super) fn build(
         &mut all_variables_used,
         0,
     );
+    // Every target (and annotation) by position, with its panel's targets:
+    // each reference finds its target by binary search (a scan of every
+    // target per reference was quadratic in the panel count). Targets are
+    // distinct JSON objects, so they do not overlap.
+    let mut by_pos: Vec<(&Target, &[Target])> = panels
+        .iter()
+        .flat_map(|p| p.targets.iter().map(move |t| (t, p.targets.as_slice())))
+        .chain(annotations.iter().map(|t| (t, &[][..])))
+        .collect();
+    by_pos.sort_by_key(|(t, _)| (t.span.start, t.span.end));
+    let target_at = |at: usize| -> Option<(&Target, &[Target])> {
+        let i = by_pos.partition_point(|(t, _)| t.span.start <= at);
+        by_pos[..i]
+            .iter()
+            .rev()
+            .take(4)
+            .find(|(t, _)| t.span.start <= at && at < t.span.end)
+            .copied()
+    };
     // Prometheus and Loki targets interpolate only some of their fields;
     // leftovers of other editors (`groupBy: ["$interval"]`) are inert.
     let inert = |at: usize| {
-        panels
-            .iter()
-            .flat_map(|p| p.targets.iter())
-            .chain(annotations.iter())
-            .any(|t| {
-                t.datasource.lang().is_some()
-                    && t.span.start <= at
-                    && at < t.span.end
-                    && !t.interpolated.iter().any(|s| s.start <= at && at < s.end)
-            })
+        target_at(at).is_some_and(|(t, _)| {
+            t.datasource.lang().is_some()
+                && !t.interpolated.iter().any(|s| s.start <= at && at < s.end)
+        })
     };
     for r in refs.iter_mut() {
         if r.strict && inert(r.span.start) {
@@ -324,23 +337,17 @@ pub(super) fn build(
     // `$timeFilter`) and, in a server-side expression, the panel's other
     // queries (`$A / $B`) are not dashboard variables.
     let not_a_variable = |at: usize, name: &str| {
-        let in_target = |t: &Target, siblings: &[Target]| {
-            if !(t.span.start <= at && at < t.span.end) {
-                return false;
-            }
-            let Some(plugin) = t.datasource.plugin() else {
-                return false;
-            };
-            grafana_vars::plugin_macros(plugin).contains(&name)
-                || (grafana_vars::is_expression_plugin(plugin)
-                    && siblings
-                        .iter()
-                        .any(|o| o.ref_id.as_ref().is_some_and(|id| id.value == name)))
+        let Some((t, siblings)) = target_at(at) else {
+            return false;
         };
-        panels
-            .iter()
-            .any(|p| p.targets.iter().any(|t| in_target(t, &p.targets)))
-            || annotations.iter().any(|t| in_target(t, &[]))
+        let Some(plugin) = t.datasource.plugin() else {
+            return false;
+        };
+        grafana_vars::plugin_macros(plugin).contains(&name)
+            || (grafana_vars::is_expression_plugin(plugin)
+                && siblings
+                    .iter()
+                    .any(|o| o.ref_id.as_ref().is_some_and(|id| id.value == name)))
     };
     for r in refs.iter_mut() {
         if r.strict && not_a_variable(r.span.start, &r.name) {

@@ -38,6 +38,9 @@ use crate::syntax::{logql, promql};
 pub struct Text {
     pub value: String,
     pub span: Span,
+    /// the offset map of the string, computed once (many references in one
+    /// query were quadratic)
+    pub offsets: crate::syntax::Lazy<Vec<(usize, usize)>>,
 }
 
 impl Text {
@@ -45,12 +48,16 @@ impl Text {
         n.as_str().map(|s| Text {
             value: s.to_string(),
             span: n.span.clone(),
+            offsets: Default::default(),
         })
     }
 
     /// File span of the bytes `r` of the decoded value.
     pub fn sub_span(&self, text: &str, r: Range<usize>) -> Span {
-        json::str_sub_span(text, &self.span, &self.value, r)
+        let map = self
+            .offsets
+            .get_or_init(|| json::string_offsets(text, &self.span, self.value.len()));
+        json::sub_span_in(map, &self.span, &self.value, r)
     }
 
     /// The span of the value without its quotes.

@@ -33,6 +33,8 @@ pub(super) fn collect_refs(
             if !s.contains('$') && !s.contains("[[") {
                 return;
             }
+            // one offset map per string, shared by all its references
+            let mut map: Option<Vec<(usize, usize)>> = None;
             for r in grafana_vars::scan(s) {
                 if r.name == "__all_variables" {
                     *all_vars = true;
@@ -45,7 +47,12 @@ pub(super) fn collect_refs(
                 }
                 out.push(RefSite {
                     name: r.name.clone(),
-                    span: json::str_sub_span(text, &n.span, s, r.span.clone()),
+                    span: json::sub_span_in(
+                        map.get_or_insert_with(|| json::string_offsets(text, &n.span, s.len())),
+                        &n.span,
+                        s,
+                        r.span.clone(),
+                    ),
                     strict: !w.loose,
                     repeat: false,
                 });

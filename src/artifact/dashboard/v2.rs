@@ -90,6 +90,7 @@ impl Builder<'_> {
                 element: Some(Text {
                     value: m.key.clone(),
                     span: m.key_span.clone(),
+                    offsets: Default::default(),
                 }),
             });
         }

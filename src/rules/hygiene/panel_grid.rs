@@ -90,14 +90,33 @@ impl Rule for PanelGrid {
                     .help("Grafana's grid has 24 columns: keep `x >= 0`, `w >= 1`, `h >= 1` and `x + w <= 24`; Grafana otherwise moves or resizes the panel on load");
             }
         }
+        // Two sound items collide when they share a row `y` and a column:
+        // per (group, y), the first item occupying each of the 24 columns
+        // gives the first earlier item `b` collides with in constant time
+        // (comparing every pair was quadratic in the panel count).
+        let mut first_in: std::collections::HashMap<(usize, i64), [usize; COLUMNS as usize]> =
+            std::collections::HashMap::new();
         for (i, b) in d.grid.iter().enumerate() {
             if !sound[i] || is_row(d, b) {
                 continue;
             }
-            let hit = d.grid[..i]
-                .iter()
-                .enumerate()
-                .find(|(j, a)| sound[*j] && a.group == b.group && !is_row(d, a) && collide(a, b));
+            let cols = (b.x.clamp(0, COLUMNS) as usize)
+                ..(b.x.saturating_add(b.w).clamp(0, COLUMNS) as usize);
+            let row = first_in
+                .entry((b.group, b.y))
+                .or_insert([usize::MAX; COLUMNS as usize]);
+            let first = cols
+                .clone()
+                .map(|c| row[c])
+                .min()
+                .filter(|&j| j != usize::MAX);
+            for c in cols {
+                if row[c] == usize::MAX {
+                    row[c] = i;
+                }
+            }
+            let hit = first.map(|j| (j, &d.grid[j]));
+            debug_assert!(hit.is_none_or(|(_, a)| collide(a, b)));
             if let Some((_, a)) = hit {
                 cx.report(
                     &META,
