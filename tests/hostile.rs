@@ -400,8 +400,6 @@ fn extreme_numbers_never_panic() {
 // hostile-review.md), one per case id, grouped by area.
 #[path = "hostile/files.rs"]
 mod files;
-#[path = "hostile/linear.rs"]
-mod linear;
 #[path = "hostile/output.rs"]
 mod output;
 #[path = "hostile/parsers.rs"]
