@@ -162,7 +162,15 @@ fn json_has_every_finding_and_the_summary() {
     assert_eq!(
         v["summary"],
         serde_json::json!({"files_checked": 2, "files_skipped": 2, "errors": 2,
-            "warnings": 1, "infos": 0, "suppressed": 1})
+        "warnings": 1, "infos": 0, "suppressed": 1,
+        "by_rule": [
+            {"code": "OL500", "name": "severity-vocabulary", "count": 1,
+             "errors": 1, "warnings": 0, "infos": 0},
+            {"code": "OL600", "name": "source-prefix", "count": 1,
+             "errors": 1, "warnings": 0, "infos": 0},
+            {"code": "OL703", "name": "regex-literal-matcher", "count": 1,
+             "errors": 0, "warnings": 1, "infos": 0}
+        ]})
     );
 }
 

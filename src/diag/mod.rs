@@ -163,6 +163,19 @@ pub struct Summary {
     pub warnings: usize,
     pub infos: usize,
     pub suppressed: usize,
+    /// Unsuppressed findings per rule, most first (ties by code).
+    pub by_rule: Vec<RuleTally>,
+}
+
+/// How many unsuppressed findings one rule produced.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct RuleTally {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub count: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
 }
 
 impl Summary {
@@ -176,6 +189,62 @@ impl Summary {
             Severity::Warning => self.warnings += 1,
             Severity::Info => self.infos += 1,
         }
+        let i = match self.by_rule.iter().position(|t| t.code == d.code) {
+            Some(i) => i,
+            None => {
+                self.by_rule.push(RuleTally {
+                    code: d.code,
+                    name: d.name,
+                    ..Default::default()
+                });
+                self.by_rule.len() - 1
+            }
+        };
+        let t = &mut self.by_rule[i];
+        t.count += 1;
+        match d.severity {
+            Severity::Error => t.errors += 1,
+            Severity::Warning => t.warnings += 1,
+            Severity::Info => t.infos += 1,
+        }
+        // keep the order: most findings first, then by code
+        let mut j = i;
+        while j > 0
+            && (
+                self.by_rule[j - 1].count,
+                std::cmp::Reverse(self.by_rule[j - 1].code),
+            ) < (
+                self.by_rule[j].count,
+                std::cmp::Reverse(self.by_rule[j].code),
+            )
+        {
+            self.by_rule.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+
+    /// Unsuppressed findings in all.
+    pub fn findings(&self) -> usize {
+        self.errors + self.warnings + self.infos
+    }
+
+    /// When a few rules (at most three) make most (two thirds or more) of at
+    /// least ten findings: those rules.
+    pub fn dominant_rules(&self) -> Vec<&RuleTally> {
+        let total = self.findings();
+        if total < 10 {
+            return Vec::new();
+        }
+        let mut sum = 0;
+        let mut out = Vec::new();
+        for t in self.by_rule.iter().take(3) {
+            sum += t.count;
+            out.push(t);
+            if sum * 3 >= total * 2 {
+                return out;
+            }
+        }
+        Vec::new()
     }
 }
 

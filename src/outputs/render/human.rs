@@ -164,7 +164,59 @@ pub fn write_all(
     for d in diags.iter().filter(|d| d.suppressed.is_none()) {
         out.write_all(render(d, color).as_bytes())?;
     }
-    writeln!(out, "{}", summary_line(summary))
+    out.write_all(tally(summary).as_bytes())?;
+    writeln!(out, "{}", summary_line(summary))?;
+    if let Some(hint) = guidance(summary) {
+        writeln!(out, "{hint}")?;
+    }
+    Ok(())
+}
+
+/// Findings per rule, most first (nothing when there are none).
+pub fn tally(s: &Summary) -> String {
+    if s.by_rule.is_empty() {
+        return String::new();
+    }
+    let width = s.by_rule.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    let mut out = String::from("findings by rule:\n");
+    for t in &s.by_rule {
+        let mut kinds = Vec::new();
+        for (n, w) in [
+            (t.errors, "error"),
+            (t.warnings, "warning"),
+            (t.infos, "info"),
+        ] {
+            if n > 0 {
+                kinds.push(format!("{n} {w}{}", if n == 1 { "" } else { "s" }));
+            }
+        }
+        out.push_str(&format!(
+            "  {:>5}  {} {:<width$}  {}\n",
+            t.count,
+            t.code,
+            t.name,
+            kinds.join(", ")
+        ));
+    }
+    out
+}
+
+/// When a few rules make most of the findings, how to configure them.
+pub fn guidance(s: &Summary) -> Option<String> {
+    let top = s.dominant_rules();
+    let first = top.first()?;
+    let names: Vec<String> = top
+        .iter()
+        .map(|t| format!("{} ({})", t.name, t.count))
+        .collect();
+    let sum: usize = top.iter().map(|t| t.count).sum();
+    Some(format!(
+        "{sum} of {} findings come from {}: if that is a convention of yours rather than a defect, set it in o11ylint.yaml (`rules: {{{}: {{enabled: false}}}}`, or `severity: info`, or an `overrides:` entry for some paths), or run `o11ylint init` to write a policy that fits this repository; `o11ylint explain {}` says what the rule checks",
+        s.findings(),
+        names.join(", "),
+        first.name,
+        first.name
+    ))
 }
 
 pub fn summary_line(s: &Summary) -> String {
@@ -186,4 +238,60 @@ pub fn summary_line(s: &Summary) -> String {
         line.push_str(&format!(" ({} suppressed)", s.suppressed));
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::RuleTally;
+
+    fn tally_of(counts: &[(&'static str, &'static str, usize)]) -> Summary {
+        let by_rule: Vec<RuleTally> = counts
+            .iter()
+            .map(|&(code, name, count)| RuleTally {
+                code,
+                name,
+                count,
+                warnings: count,
+                ..Default::default()
+            })
+            .collect();
+        Summary {
+            warnings: counts.iter().map(|c| c.2).sum(),
+            by_rule,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_few_dominant_rules_get_a_last_line() {
+        let s = tally_of(&[
+            ("OL716", "rate-interval", 30),
+            ("OL700", "duplicate-rule", 3),
+        ]);
+        let hint = guidance(&s).unwrap();
+        assert!(
+            hint.starts_with("30 of 33 findings come from rate-interval (30)"),
+            "{hint}"
+        );
+        assert!(
+            hint.contains("rules: {rate-interval: {enabled: false}}"),
+            "{hint}"
+        );
+        assert!(tally(&s).starts_with("findings by rule:\n     30  OL716 rate-interval "));
+    }
+
+    #[test]
+    fn spread_or_few_findings_get_no_last_line() {
+        let spread: Vec<(&'static str, &'static str, usize)> = vec![
+            ("OL701", "a", 3),
+            ("OL702", "b", 3),
+            ("OL703", "c", 3),
+            ("OL704", "d", 3),
+            ("OL705", "e", 3),
+        ];
+        assert_eq!(guidance(&tally_of(&spread)), None);
+        assert_eq!(guidance(&tally_of(&[("OL716", "rate-interval", 9)])), None);
+        assert_eq!(tally(&Summary::default()), "");
+    }
 }
