@@ -23,7 +23,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_server::{ErrorCode, Message, Notification, Request, Response};
+
+use super::lsp_io;
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams,
     CodeActionProviderCapability, CodeDescription, DiagnosticRelatedInformation,
@@ -49,22 +51,118 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 /// The reason the "suppress" code action writes; the author replaces it.
 pub const REASON_PLACEHOLDER: &str = "TODO: say why this is acceptable";
 
-/// Run the server on stdin/stdout until `shutdown` + `exit`. Returns the
-/// process exit code.
+/// Run the server on stdin/stdout until `exit`. Returns the process exit
+/// code: 0 after `shutdown` then `exit`, 1 for `exit` without `shutdown`
+/// or for input the framing cannot recover from (LSP specification).
+/// Malformed messages are answered with JSON-RPC errors and the server goes
+/// on (see [`crate::outputs::lsp_io`]).
 pub fn run_stdio() -> i32 {
-    let (conn, io_threads) = Connection::stdio();
-    let result = serve(&conn);
-    drop(conn);
-    let joined = io_threads.join();
-    match (result, joined) {
-        (Ok(()), Ok(())) => 0,
-        (Err(e), _) => {
-            eprintln!("o11ylint server: {e}");
+    let (tx, rx) = std::sync::mpsc::sync_channel::<lsp_io::Incoming>(64);
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut r = std::io::BufReader::new(stdin.lock());
+        loop {
+            let m = lsp_io::read(&mut r);
+            let end = matches!(m, lsp_io::Incoming::End(_));
+            if tx.send(m).is_err() || end {
+                break;
+            }
+        }
+    });
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match serve_loop(&rx, &mut out) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!(
+                "o11ylint server: {}",
+                crate::diag::escape::text(&e.to_string())
+            );
             1
         }
-        (Ok(()), Err(e)) => {
-            eprintln!("o11ylint server: {e}");
-            1
+    }
+}
+
+/// The message loop over already framed input. Edits are coalesced: a
+/// document changed several times while more messages wait is linted once,
+/// at its latest version, before the next request is answered or when the
+/// input is idle.
+pub fn serve_loop(
+    rx: &std::sync::mpsc::Receiver<lsp_io::Incoming>,
+    out: &mut impl std::io::Write,
+) -> Result<i32, Error> {
+    use lsp_io::Incoming;
+    use std::sync::mpsc::TryRecvError;
+    let mut server = Server::default();
+    let mut initialized = false;
+    let mut shutdown = false;
+    loop {
+        let next = match rx.try_recv() {
+            Ok(m) => m,
+            Err(TryRecvError::Empty) => {
+                for n in server.flush() {
+                    lsp_io::write(out, &Message::Notification(n))?;
+                }
+                match rx.recv() {
+                    Ok(m) => m,
+                    Err(_) => return Ok(1),
+                }
+            }
+            Err(TryRecvError::Disconnected) => return Ok(1),
+        };
+        match next {
+            Incoming::End(None) => return Ok(1),
+            Incoming::End(Some(why)) => return Err(why.into()),
+            Incoming::Reply(r) => lsp_io::write_value(out, &r)?,
+            Incoming::Message(Message::Request(req)) => {
+                let resp = if !initialized {
+                    if req.method == "initialize" {
+                        initialized = true;
+                        let result = InitializeResult {
+                            capabilities: capabilities(),
+                            server_info: Some(ServerInfo {
+                                name: "o11ylint".into(),
+                                version: Some(env!("CARGO_PKG_VERSION").into()),
+                            }),
+                        };
+                        Response::new_ok(req.id, serde_json::to_value(result)?)
+                    } else {
+                        Response::new_err(
+                            req.id,
+                            ErrorCode::ServerNotInitialized as i32,
+                            "the server is not initialized".into(),
+                        )
+                    }
+                } else if shutdown {
+                    Response::new_err(
+                        req.id,
+                        ErrorCode::InvalidRequest as i32,
+                        "the server is shutting down".into(),
+                    )
+                } else if req.method == "shutdown" {
+                    shutdown = true;
+                    Response::new_ok(req.id, serde_json::Value::Null)
+                } else {
+                    // requests see the latest text
+                    for n in server.flush() {
+                        lsp_io::write(out, &Message::Notification(n))?;
+                    }
+                    server.request(req)
+                };
+                lsp_io::write(out, &Message::Response(resp))?;
+            }
+            Incoming::Message(Message::Notification(n)) => {
+                if n.method == "exit" {
+                    return Ok(if shutdown { 0 } else { 1 });
+                }
+                if !initialized || shutdown {
+                    continue;
+                }
+                for out_n in server.notification(n) {
+                    lsp_io::write(out, &Message::Notification(out_n))?;
+                }
+            }
+            Incoming::Message(Message::Response(_)) => {}
         }
     }
 }
@@ -91,38 +189,6 @@ pub fn capabilities() -> ServerCapabilities {
     }
 }
 
-/// Handshake, then the message loop.
-pub fn serve(conn: &Connection) -> Result<(), Error> {
-    let (id, _params) = conn.initialize_start()?;
-    let result = InitializeResult {
-        capabilities: capabilities(),
-        server_info: Some(ServerInfo {
-            name: "o11ylint".into(),
-            version: Some(env!("CARGO_PKG_VERSION").into()),
-        }),
-    };
-    conn.initialize_finish(id, serde_json::to_value(result)?)?;
-    let mut server = Server::default();
-    for msg in &conn.receiver {
-        match msg {
-            Message::Request(req) => {
-                if conn.handle_shutdown(&req)? {
-                    return Ok(());
-                }
-                let resp = server.request(req);
-                conn.sender.send(Message::Response(resp))?;
-            }
-            Message::Notification(n) => {
-                for out in server.notification(n) {
-                    conn.sender.send(Message::Notification(out))?;
-                }
-            }
-            Message::Response(_) => {}
-        }
-    }
-    Ok(())
-}
-
 /// One open document and what its last lint found.
 struct Doc {
     uri: Uri,
@@ -140,6 +206,8 @@ struct Doc {
 pub struct Server {
     docs: HashMap<String, Doc>,
     policies: HashMap<PathBuf, Result<Policy, String>>,
+    /// Documents changed since they were last linted (edits are coalesced).
+    dirty: std::collections::BTreeSet<String>,
 }
 
 /// The local path of a `file:` URI (percent-decoded).
@@ -283,6 +351,12 @@ impl Server {
         Some(publish(doc))
     }
 
+    /// Lint every document changed since its last lint.
+    pub fn flush(&mut self) -> Vec<Notification> {
+        let keys: Vec<String> = std::mem::take(&mut self.dirty).into_iter().collect();
+        keys.iter().filter_map(|k| self.lint(k)).collect()
+    }
+
     pub fn notification(&mut self, n: Notification) -> Vec<Notification> {
         match n.method.as_str() {
             "textDocument/didOpen" => {
@@ -328,7 +402,9 @@ impl Server {
                     }
                 }
                 doc.version = p.text_document.version;
-                self.lint(&key).into_iter().collect()
+                // linted by `flush`, once, at the latest version
+                self.dirty.insert(key);
+                Vec::new()
             }
             "textDocument/didSave" => {
                 let Some(p) = params::<DidSaveTextDocumentParams>(n.params) else {

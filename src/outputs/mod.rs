@@ -5,4 +5,5 @@
 pub mod fix;
 pub mod live;
 pub mod lsp;
+pub mod lsp_io;
 pub mod render;

@@ -1,0 +1,208 @@
+//! The language server under hostile input (review cases C1 in the server,
+//! C2, C3, P12, H8).
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+
+use serde_json::{json, Value};
+
+use super::{bin, repo};
+
+fn frame(body: &str) -> Vec<u8> {
+    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+}
+
+fn read_all(out: &[u8]) -> Vec<Value> {
+    let mut r = BufReader::new(out);
+    let mut msgs = Vec::new();
+    loop {
+        let mut len = None;
+        loop {
+            let mut line = String::new();
+            if r.read_line(&mut line).unwrap() == 0 {
+                return msgs;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("Content-Length: ") {
+                len = v.parse::<usize>().ok();
+            }
+        }
+        let mut body = vec![0; len.unwrap()];
+        r.read_exact(&mut body).unwrap();
+        msgs.push(serde_json::from_slice(&body).unwrap());
+    }
+}
+
+/// Run the server on `input` (all of it, then end of input); its exit code
+/// and every message it wrote.
+fn session(dir: &std::path::Path, input: Vec<u8>) -> (Option<i32>, Vec<Value>) {
+    let child = Command::new(bin())
+        .arg("server")
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let o = super::wait_watchdog(child, Some(String::from_utf8(input).unwrap()));
+    (o.status.code(), read_all(&o.stdout))
+}
+
+fn msg(v: Value) -> Vec<u8> {
+    frame(&v.to_string())
+}
+
+fn init() -> Vec<u8> {
+    let mut v = msg(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+    );
+    v.extend(msg(
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    ));
+    v
+}
+
+fn shutdown_exit() -> Vec<u8> {
+    let mut v = msg(json!({"jsonrpc": "2.0", "id": 900, "method": "shutdown"}));
+    v.extend(msg(json!({"jsonrpc": "2.0", "method": "exit"})));
+    v
+}
+
+fn response(msgs: &[Value], id: Value) -> &Value {
+    msgs.iter()
+        .find(|m| m["id"] == id && m.get("method").is_none())
+        .unwrap_or_else(|| panic!("no response {id}: {msgs:#?}"))
+}
+
+#[test]
+fn c2_huge_content_length_does_not_abort_the_server() {
+    let tmp = repo();
+    let mut input = init();
+    input.extend(b"Content-Length: 99999999999999\r\n\r\n{}");
+    let (code, msgs) = session(tmp.path(), input);
+    assert_eq!(code, Some(1), "a clean exit with a message, not SIGABRT");
+    response(&msgs, json!(1));
+}
+
+#[test]
+fn c3_malformed_messages_are_json_rpc_errors_and_the_server_goes_on() {
+    let tmp = repo();
+    let mut input = init();
+    input.extend(frame(
+        r#"{"jsonrpc": "2.0", "id": 99, "method": "textDocument/hover", "params": {"#,
+    ));
+    input.extend(frame("[1,2,3]"));
+    input.extend(frame(r#"{"jsonrpc": "2.0", "id": 7, "bogus": true}"#));
+    input.extend(msg(json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover",
+        "params": {"textDocument": {"uri": "file:///nowhere/x.yaml"}, "position": {"line": 0, "character": 0}}})));
+    input.extend(shutdown_exit());
+    let (code, msgs) = session(tmp.path(), input);
+    let errors: Vec<i64> = msgs
+        .iter()
+        .filter_map(|m| m["error"]["code"].as_i64())
+        .collect();
+    assert_eq!(errors, vec![-32700, -32600, -32600], "{msgs:#?}");
+    assert_eq!(response(&msgs, json!(7))["error"]["code"], -32600);
+    assert_eq!(response(&msgs, json!(2))["result"], Value::Null);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn p12_shutdown_sequence_follows_the_specification() {
+    let tmp = repo();
+    let mut input = init();
+    input.extend(msg(
+        json!({"jsonrpc": "2.0", "id": 5, "method": "shutdown"}),
+    ));
+    input.extend(msg(json!({"jsonrpc": "2.0", "id": 6, "method": "textDocument/hover",
+        "params": {"textDocument": {"uri": "file:///x.yaml"}, "position": {"line": 0, "character": 0}}})));
+    input.extend(msg(json!({"jsonrpc": "2.0", "method": "exit"})));
+    let (code, msgs) = session(tmp.path(), input);
+    assert_eq!(response(&msgs, json!(5))["result"], Value::Null);
+    assert_eq!(response(&msgs, json!(6))["error"]["code"], -32600);
+    assert_eq!(code, Some(0));
+    // exit without shutdown: 1
+    let mut input = init();
+    input.extend(msg(json!({"jsonrpc": "2.0", "method": "exit"})));
+    let (code, _) = session(tmp.path(), input);
+    assert_eq!(code, Some(1));
+}
+
+fn open(uri: &str, text: &str) -> Vec<u8> {
+    msg(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument":
+        {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}}),
+    )
+}
+
+#[test]
+fn c1_deep_expression_in_an_editor_buffer_is_one_finding() {
+    let tmp = repo();
+    let uri = format!("file://{}/deep.yaml", tmp.path().display());
+    let n = 40_000;
+    let text = format!(
+        "groups:\n  - name: g\n    rules:\n      - record: openbao:x:y\n        expr: {}up{}\n",
+        "sum(".repeat(n),
+        ")".repeat(n)
+    );
+    let mut input = init();
+    input.extend(open(&uri, &text));
+    input.extend(shutdown_exit());
+    let (code, msgs) = session(tmp.path(), input);
+    assert_eq!(code, Some(0));
+    let publish = msgs
+        .iter()
+        .find(|m| m["method"] == "textDocument/publishDiagnostics")
+        .expect("diagnostics published");
+    let codes: Vec<&Value> = publish["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["code"])
+        .collect();
+    assert_eq!(codes, vec![&json!("OL005")], "{publish:#}");
+}
+
+#[test]
+fn h8_quick_edits_are_coalesced_to_the_latest_version() {
+    let tmp = repo();
+    let uri = format!("file://{}/r.yaml", tmp.path().display());
+    let base = "groups:\n  - name: g\n    rules:\n      - record: openbao:x:y\n        expr: sum by (client_ip) (up)\n";
+    let mut input = init();
+    input.extend(open(&uri, base));
+    let edits = 200;
+    for v in 2..=edits {
+        input.extend(msg(
+            json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri, "version": v},
+            "contentChanges": [{"text": format!("{base}# edit {v}\n")}]}}),
+        ));
+    }
+    input.extend(msg(
+        json!({"jsonrpc": "2.0", "id": 3, "method": "textDocument/hover",
+        "params": {"textDocument": {"uri": uri}, "position": {"line": 4, "character": 25}}}),
+    ));
+    input.extend(shutdown_exit());
+    let (code, msgs) = session(tmp.path(), input);
+    assert_eq!(code, Some(0));
+    let publishes: Vec<&Value> = msgs
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .collect();
+    let last = publishes.last().expect("published");
+    assert_eq!(
+        last["params"]["version"],
+        json!(edits),
+        "latest version linted last"
+    );
+    assert!(
+        publishes.len() < edits as usize / 2,
+        "{} publishes for {edits} versions: not coalesced",
+        publishes.len()
+    );
+    // the hover saw the latest text (its finding)
+    assert!(response(&msgs, json!(3))["result"]["contents"].is_object());
+}
