@@ -98,7 +98,11 @@ fn read(dir: &tempfile::TempDir) -> String {
 #[test]
 fn fix_applies_every_fix_kind_and_keeps_everything_else() {
     let dir = repo();
-    let r = o11ylint(dir.path(), &["check", "--fix", "--format", "concise"], None);
+    let r = o11ylint(
+        dir.path(),
+        &["check", "--fix", "--unsafe-fixes", "--format", "concise"],
+        None,
+    );
     assert_eq!(read(&dir), AFTER);
     // what was fixed, on standard error
     assert!(
@@ -130,7 +134,11 @@ fn fix_applies_every_fix_kind_and_keeps_everything_else() {
     );
     assert_eq!(r.code, 1);
     // a second run has nothing left to fix
-    let again = o11ylint(dir.path(), &["check", "--fix", "--format", "concise"], None);
+    let again = o11ylint(
+        dir.path(),
+        &["check", "--fix", "--unsafe-fixes", "--format", "concise"],
+        None,
+    );
     assert!(
         again.stderr.contains("fixed 0 findings in 0 files"),
         "{}",
@@ -140,9 +148,20 @@ fn fix_applies_every_fix_kind_and_keeps_everything_else() {
 }
 
 #[test]
+fn fix_alone_leaves_unsafe_fixes_for_unsafe_fixes() {
+    // `critcal` -> `critical` is a guess (severity-vocabulary's closest
+    // value): unsafe, so --fix alone leaves it and applies the rest
+    let dir = repo();
+    o11ylint(dir.path(), &["check", "--fix", "--format", "concise"], None);
+    let want = AFTER.replace("      severity: critical\n    annotations:\n      runbook_url: docs/runbooks/no-active-node.md", "      severity: critcal\n    annotations:\n      runbook_url: docs/runbooks/no-active-node.md");
+    assert_ne!(want, AFTER);
+    assert_eq!(read(&dir), want);
+}
+
+#[test]
 fn diff_shows_the_fixes_without_writing() {
     let dir = repo();
-    let r = o11ylint(dir.path(), &["check", "--diff"], None);
+    let r = o11ylint(dir.path(), &["check", "--diff", "--unsafe-fixes"], None);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(read(&dir), BEFORE, "--diff writes nothing");
     assert!(r
@@ -185,7 +204,7 @@ fn diff_shows_the_fixes_without_writing() {
         String::from_utf8_lossy(&applied.stderr)
     );
     assert_eq!(read(&dir), AFTER);
-    let clean = o11ylint(dir.path(), &["check", "--diff"], None);
+    let clean = o11ylint(dir.path(), &["check", "--diff", "--unsafe-fixes"], None);
     assert_eq!(clean.code, 0);
     assert_eq!(clean.stdout, "");
 }
@@ -243,7 +262,7 @@ fn a_file_changed_on_disk_since_it_was_read_is_not_overwritten() {
     let root = std::fs::canonicalize(dir.path()).unwrap();
     let policy = Policy::discover(&root, None, o11ylint::rules::catalog()).unwrap();
     let outcome = engine::run(&Options::new(root.clone(), vec![]), &policy);
-    let plans = fix::plan(&outcome.diagnostics, &root, &policy);
+    let plans = fix::plan(&outcome.diagnostics, &root, &policy, true);
     assert_eq!(plans.len(), 1);
     let p = &plans[0];
     assert_eq!(p.fixed, AFTER);

@@ -3,7 +3,9 @@
 //! folder, if any). Only the folder's rule is compared:
 //! - `pass/` must produce no finding of that rule;
 //! - `fail/` must produce exactly the findings in `fail/expected.txt`, spans
-//!   included.
+//!   included, and each finding's fix (`fix (safe|unsafe): title` and its
+//!   edits as `line:col-line:col => "replacement"`), so every rule's fix is
+//!   pinned by its fixture.
 //!
 //! `UPDATE_EXPECT=1 cargo test --test fixtures` rewrites `expected.txt` files
 //! (review the diff before committing).
@@ -31,7 +33,7 @@ fn lint(dir: &Path) -> Vec<Diagnostic> {
 }
 
 /// One finding per entry: `file:line:col: line:col: severity[CODE name] message`,
-/// then `  help: ...` and `  related file:line:col: message` lines.
+/// then `  help: ...`, `  related file:line:col: message` and `  fix ...` lines.
 pub fn render_expected(diags: &[&Diagnostic]) -> String {
     let mut s = String::new();
     for d in diags {
@@ -59,6 +61,21 @@ pub fn render_expected(diags: &[&Diagnostic]) -> String {
                 "  related {}:{}:{}: {}",
                 r.file.display, p.line, p.column, r.message
             );
+        }
+        if let Some(fix) = &d.fix {
+            let kind = match fix.applicability {
+                o11ylint::diag::Applicability::Safe => "safe",
+                o11ylint::diag::Applicability::Unsafe => "unsafe",
+            };
+            let _ = writeln!(s, "  fix ({kind}): {}", fix.title);
+            for e in &fix.edits {
+                let (a, b) = e.positions(&d.primary.file);
+                let _ = writeln!(
+                    s,
+                    "    {}:{}-{}:{} => {:?}",
+                    a.line, a.column, b.line, b.column, e.replacement
+                );
+            }
         }
         if let Some(reason) = &d.suppressed {
             let _ = writeln!(s, "  suppressed: {reason}");

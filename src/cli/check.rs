@@ -32,7 +32,7 @@ pub fn print_policy_errors(errors: &[PolicyError], color: bool) {
             help: e.help.clone(),
             primary: Label::new(&file, e.span.clone(), ""),
             related: Vec::new(),
-            fix: Vec::new(),
+            fix: None,
             suppressed: None,
             rendered: None,
         };

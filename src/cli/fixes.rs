@@ -47,7 +47,7 @@ pub fn run(args: &CheckArgs, root: &Path, policy: &Policy, color: bool) -> i32 {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let plans = fix::plan(&outcome.diagnostics, root, policy);
+    let plans = fix::plan(&outcome.diagnostics, root, policy, args.unsafe_fixes);
     let findings: usize = plans.iter().map(|p| p.applied.len()).sum();
     if args.diff {
         let mut stdout = std::io::stdout().lock();

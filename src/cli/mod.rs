@@ -101,6 +101,10 @@ pub struct CheckArgs {
     /// Apply safe mechanical fixes in place and say what changed
     #[arg(long, conflicts_with_all = ["stdin", "diff"])]
     pub fix: bool,
+    /// With --fix or --diff: also apply unsafe fixes (guesses, or changes of
+    /// meaning to review)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
     /// Show the fixes as a unified diff without writing anything
     #[arg(long, conflicts_with = "stdin")]
     pub diff: bool,

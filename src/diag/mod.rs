@@ -99,6 +99,48 @@ impl Edit {
     }
 }
 
+/// Whether a fix keeps the meaning of what it edits: `--fix` applies safe
+/// fixes, `--unsafe-fixes` the others too (a guess, or a change of meaning
+/// the user should review).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    Safe,
+    Unsafe,
+}
+
+/// A finding's fix: what it does (for editors and `--fix` output), its
+/// edits, applied all or nothing, and whether it is safe.
+#[derive(Debug, Clone)]
+pub struct Fix {
+    pub title: String,
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+}
+
+impl Fix {
+    /// A safe fix of one edit.
+    pub fn safe_edit(title: impl Into<String>, span: Span, replacement: impl Into<String>) -> Fix {
+        Fix {
+            title: title.into(),
+            edits: vec![Edit::new(span, replacement)],
+            applicability: Applicability::Safe,
+        }
+    }
+
+    /// An unsafe fix of one edit (applied with `--unsafe-fixes` only).
+    pub fn unsafe_edit(
+        title: impl Into<String>,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Fix {
+        Fix {
+            applicability: Applicability::Unsafe,
+            ..Fix::safe_edit(title, span, replacement)
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
     pub code: &'static str,
@@ -108,7 +150,7 @@ pub struct Diagnostic {
     pub help: Option<String>,
     pub primary: Label,
     pub related: Vec<Label>,
-    pub fix: Vec<Edit>,
+    pub fix: Option<Fix>,
     /// Set when an inline or policy suppression matched (kept for SARIF).
     pub suppressed: Option<String>,
     /// The human view, rendered before the source text was released.
@@ -129,7 +171,7 @@ impl Diagnostic {
             self.rendered = Some(render(self, color));
         }
         let src = self.primary.file.clone();
-        for e in &mut self.fix {
+        for e in self.fix.iter_mut().flat_map(|f| f.edits.iter_mut()) {
             e.pos = Some(e.positions(&src));
         }
         for l in std::iter::once(&mut self.primary).chain(self.related.iter_mut()) {
@@ -265,7 +307,7 @@ pub fn new_diagnostic(
         help: None,
         primary: Label::new(file, span, ""),
         related: Vec::new(),
-        fix: Vec::new(),
+        fix: None,
         suppressed: None,
         rendered: None,
     }
@@ -284,8 +326,21 @@ impl Diagnostic {
         self.related.push(Label::new(file, span, text));
         self
     }
-    pub fn fix(&mut self, span: Span, replacement: impl Into<String>) -> &mut Self {
-        self.fix.push(Edit::new(span, replacement));
+    pub fn fix(&mut self, fix: Fix) -> &mut Self {
+        self.fix = Some(fix);
         self
+    }
+
+    /// The edits of the fix, if there is one.
+    pub fn edits(&self) -> &[Edit] {
+        self.fix.as_ref().map_or(&[], |f| &f.edits)
+    }
+
+    /// Whether the finding has a fix to apply (`unsafe_fixes`: unsafe ones
+    /// count too).
+    pub fn fixable(&self, unsafe_fixes: bool) -> bool {
+        self.fix
+            .as_ref()
+            .is_some_and(|f| unsafe_fixes || f.applicability == Applicability::Safe)
     }
 }

@@ -100,18 +100,19 @@ pub fn apply(text: &str, groups: &[FixGroup]) -> (String, Vec<usize>) {
     (out, applied)
 }
 
-/// The fix groups of the unsuppressed findings of `diags` in `file`.
-pub fn groups_for(diags: &[Diagnostic], file: &FileRef) -> Vec<FixGroup> {
+/// The fix groups of the unsuppressed findings of `diags` in `file`: safe
+/// fixes, and unsafe ones too with `unsafe_fixes`.
+pub fn groups_for(diags: &[Diagnostic], file: &FileRef, unsafe_fixes: bool) -> Vec<FixGroup> {
     diags
         .iter()
-        .filter(|d| d.suppressed.is_none() && !d.fix.is_empty())
+        .filter(|d| d.suppressed.is_none() && d.fixable(unsafe_fixes))
         .filter(|d| Arc::ptr_eq(&d.primary.file, file) || d.primary.file.path == file.path)
         .map(|d| FixGroup {
             code: d.code,
             name: d.name,
             message: d.message.clone(),
             at: d.primary.start(),
-            edits: d.fix.clone(),
+            edits: d.edits().to_vec(),
         })
         .collect()
 }
@@ -130,13 +131,19 @@ pub struct FileFix {
     pub applied: Vec<FixGroup>,
 }
 
-/// Fix every file that has fixable findings in `diags`, linting each again
-/// after a round of fixes until nothing fixable is left (at most
-/// [`MAX_PASSES`] rounds). Nothing is written.
-pub fn plan(diags: &[Diagnostic], root: &Path, policy: &Policy) -> Vec<FileFix> {
+/// Fix every file that has fixable findings in `diags` (safe fixes; unsafe
+/// ones too with `unsafe_fixes`), linting each again after a round of fixes
+/// until nothing fixable is left (at most [`MAX_PASSES`] rounds). Nothing is
+/// written.
+pub fn plan(
+    diags: &[Diagnostic],
+    root: &Path,
+    policy: &Policy,
+    unsafe_fixes: bool,
+) -> Vec<FileFix> {
     let mut files: BTreeMap<String, FileRef> = BTreeMap::new();
     for d in diags {
-        if d.suppressed.is_none() && !d.fix.is_empty() {
+        if d.suppressed.is_none() && d.fixable(unsafe_fixes) {
             files
                 .entry(d.file().to_string())
                 .or_insert_with(|| d.primary.file.clone());
@@ -144,7 +151,7 @@ pub fn plan(diags: &[Diagnostic], root: &Path, policy: &Policy) -> Vec<FileFix> 
     }
     let mut out = Vec::new();
     for (display, file) in files {
-        let mut groups = groups_for(diags, &file);
+        let mut groups = groups_for(diags, &file, unsafe_fixes);
         let mut text = file.text.clone();
         let mut applied = Vec::new();
         for _ in 0..MAX_PASSES {
@@ -163,7 +170,7 @@ pub fn plan(diags: &[Diagnostic], root: &Path, policy: &Policy) -> Vec<FileFix> 
             // lint the new text for the findings that waited
             let f = SourceFile::new(display.clone(), file.path.clone(), text.clone());
             let r = engine::lint_file(&f, &display, root, policy);
-            groups = groups_for(&r.diagnostics, &f);
+            groups = groups_for(&r.diagnostics, &f, unsafe_fixes);
         }
         if text != file.text {
             out.push(FileFix {

@@ -38,7 +38,7 @@ use lsp_types::{
     TextDocumentSyncSaveOptions, TextEdit, Uri, WorkspaceEdit,
 };
 
-use crate::diag::{self, Diagnostic, Edit, Label, Severity};
+use crate::diag::{self, Applicability, Diagnostic, Edit, Label, Severity};
 use crate::engine;
 use crate::outputs::render;
 use crate::policy::{find_root, Policy, REPO_POLICY_FILE};
@@ -484,13 +484,13 @@ impl Server {
             if !overlaps(&lsp.range, &p.range) {
                 continue;
             }
-            if !d.fix.is_empty() {
+            if let Some(fix) = &d.fix {
                 out.push(CodeActionOrCommand::CodeAction(CodeAction {
-                    title: format!("Fix {} {}: {}", d.code, d.name, d.message),
+                    title: format!("{} ({} {})", fix.title, d.code, d.name),
                     kind: Some(CodeActionKind::QUICKFIX),
                     diagnostics: Some(vec![lsp.clone()]),
-                    edit: Some(workspace_edit(doc, file, &d.fix)),
-                    is_preferred: Some(true),
+                    edit: Some(workspace_edit(doc, file, &fix.edits)),
+                    is_preferred: Some(fix.applicability == Applicability::Safe),
                     ..Default::default()
                 }));
             }

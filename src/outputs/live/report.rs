@@ -72,7 +72,7 @@ pub fn diagnostic(job: &Job, o: &Outcome) -> Option<Diagnostic> {
         help: Some(help.join("; ")),
         primary: Label::new(&job.src.file, span, o.label.clone()),
         related: Vec::new(),
-        fix: Vec::new(),
+        fix: None,
         suppressed: None,
         rendered: None,
     })

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::diag::{Diagnostic, Label, Summary};
+use crate::diag::{Applicability, Diagnostic, Label, Summary};
 use crate::source::Position;
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -38,6 +38,12 @@ struct JsonDiagnostic<'a> {
     related: Vec<Related<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     fix: Vec<Fix>,
+    /// What the fix does, and whether `--fix` applies it (`safe`) or only
+    /// `--unsafe-fixes` (`unsafe`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix_title: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix_applicability: Option<Applicability>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a str>,
 }
@@ -77,7 +83,7 @@ pub fn to_value(diags: &[Diagnostic], summary: &Summary) -> serde_json::Value {
                 })
                 .collect(),
             fix: d
-                .fix
+                .edits()
                 .iter()
                 .map(|e| Fix {
                     range: {
@@ -87,6 +93,8 @@ pub fn to_value(diags: &[Diagnostic], summary: &Summary) -> serde_json::Value {
                     replacement: e.replacement.clone(),
                 })
                 .collect(),
+            fix_title: d.fix.as_ref().map(|f| f.title.as_str()),
+            fix_applicability: d.fix.as_ref().map(|f| f.applicability),
             suppressed: d.suppressed.as_deref(),
         })
         .collect();

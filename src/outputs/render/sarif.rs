@@ -157,10 +157,10 @@ fn result(d: &Diagnostic, index: Option<usize>) -> Value {
             .collect();
         r.insert("relatedLocations".into(), Value::Array(related));
     }
-    if !d.fix.is_empty() {
+    if let Some(fix) = &d.fix {
         let file = &d.primary.file;
-        let replacements: Vec<Value> = d
-            .fix
+        let replacements: Vec<Value> = fix
+            .edits
             .iter()
             .map(|e| {
                 json!({
@@ -172,7 +172,7 @@ fn result(d: &Diagnostic, index: Option<usize>) -> Value {
         r.insert(
             "fixes".into(),
             json!([{
-                "description": {"text": format!("fix {} {}", d.code, d.name)},
+                "description": {"text": fix.title},
                 "artifactChanges": [{
                     "artifactLocation": artifact_location(file),
                     "replacements": replacements,

@@ -5,6 +5,7 @@
 
 use crate::artifact::query::Parsed;
 use crate::artifact::rule_file::RuleFile;
+use crate::diag::Fix;
 use crate::rules::{Ctx, Rule};
 use crate::source::Span;
 
@@ -80,7 +81,7 @@ impl Rule for RegexLiteralMatcher {
                 // only offer the edit when the file holds the operator where
                 // we think it is (aliases map to the anchor, not the use)
                 if text.get(op_file.range()) == Some(m.op) {
-                    d.fix(op_file, plain);
+                    d.fix(Fix::safe_edit(format!("Use `{plain}`"), op_file, plain));
                 }
             }
         }

@@ -4,6 +4,7 @@ use crate::artifact::contract::{ContractArtifact, ExprRole};
 use crate::artifact::dashboard::Dashboard;
 use crate::artifact::query::{Lang, Parsed};
 use crate::artifact::rule_file::RuleFile;
+use crate::diag::Fix;
 use crate::rules::{Ctx, Rule};
 use crate::source::Span;
 
@@ -99,7 +100,7 @@ impl Rule for SourcePrefix {
                             d.help(format!(
                                 "use `{r}` (the policy's replacement for `{stripped}`)"
                             ));
-                            d.fix(span, r);
+                            d.fix(Fix::safe_edit(format!("Read `{r}`"), span, r));
                         }
                         None => {
                             d.help(format!(

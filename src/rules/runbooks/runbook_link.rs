@@ -4,6 +4,7 @@
 use crate::artifact::contract::ContractArtifact;
 use crate::artifact::rule_file::RuleFile;
 use crate::artifact::Scalar;
+use crate::diag::Fix;
 use crate::rules::{normalize_rel, Ctx, RepoCtx, Rule};
 use crate::source::{walk, SourceFile, Span};
 
@@ -168,7 +169,11 @@ fn check_alerts(cx: &mut Ctx<'_>, links: Vec<(Scalar, Option<Scalar>)>, rf: Opti
                     &name,
                 );
                 if let (Some(e), Some(d)) = (edit, cx.diags.last_mut()) {
-                    d.fix(e.span, e.replacement);
+                    d.fix(Fix::safe_edit(
+                        "Link the runbook the naming convention gives",
+                        e.span,
+                        e.replacement,
+                    ));
                 }
             }
             None => {}

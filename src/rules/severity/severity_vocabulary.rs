@@ -4,6 +4,7 @@ use crate::artifact::contract::ContractArtifact;
 use crate::artifact::rule_file::RuleFile;
 use crate::artifact::Scalar;
 use crate::contracts::Kind;
+use crate::diag::Fix;
 use crate::rules::{Ctx, Rule};
 use crate::source::suggest::closest;
 
@@ -104,7 +105,11 @@ fn check_value(cx: &mut Ctx<'_>, alert: &str, value: &Scalar, expected: Option<&
                     value.span.clone(),
                     format!("severity `{v}` has the wrong case; the policy's value is `{a}`"),
                 );
-                d.fix(fix_span.clone(), a.clone());
+                d.fix(Fix::safe_edit(
+                    format!("Write `{a}`"),
+                    fix_span.clone(),
+                    a.clone(),
+                ));
                 d
             }
             None => cx.report(
@@ -120,7 +125,12 @@ fn check_value(cx: &mut Ctx<'_>, alert: &str, value: &Scalar, expected: Option<&
         if case.is_none() {
             if let Some(c) = closest(v, allowed.iter().map(String::as_str)) {
                 d.help(format!("did you mean `{c}`?"));
-                d.fix(fix_span.clone(), c.to_string());
+                // a guess at what was meant: applied with --unsafe-fixes only
+                d.fix(Fix::unsafe_edit(
+                    format!("Replace with `{c}`"),
+                    fix_span.clone(),
+                    c,
+                ));
             }
         }
         return;

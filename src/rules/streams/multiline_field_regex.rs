@@ -13,6 +13,7 @@
 use std::ops::Range;
 
 use crate::artifact::query::QueryRef;
+use crate::diag::Fix;
 use crate::rules::{finding, FieldRegexUse, RepoCtx, Rule};
 use crate::source::{FileRef, Span};
 use crate::syntax::logql::{Expr, LabelFilter, MatchOp, Stage};
@@ -164,7 +165,11 @@ impl Rule for MultilineFieldRegex {
             // insert the flag right after the opening quote or backtick
             let open = u.file.text.get(u.span.start..u.span.start + 1);
             if matches!(open, Some("\"") | Some("`")) {
-                d.fix(Span::empty(u.span.start + 1), "(?s)");
+                d.fix(Fix::safe_edit(
+                    "Add the `s` flag: `(?s)`",
+                    Span::empty(u.span.start + 1),
+                    "(?s)",
+                ));
             }
             cx.diags.push(d);
         }
