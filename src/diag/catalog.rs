@@ -15,6 +15,7 @@ pub enum Family {
     Prefix,
     Hygiene,
     Contracts,
+    Query,
 }
 
 impl Family {
@@ -29,6 +30,7 @@ impl Family {
             Family::Prefix => "prefix",
             Family::Hygiene => "hygiene",
             Family::Contracts => "contracts",
+            Family::Query => "query",
         }
     }
 
@@ -44,6 +46,7 @@ impl Family {
             Family::Prefix => '6',
             Family::Hygiene => '7',
             Family::Contracts => '8',
+            Family::Query => '9',
         }
     }
 }

@@ -16,6 +16,23 @@ use crate::source::FileRef;
 pub fn collect(artifact: &Artifact, file: &FileRef, policy: &Policy) -> FileFacts {
     let mut f = FileFacts::default();
     for q in artifact.queries() {
+        // recorded series (`level:metric:operation`) read by rule files,
+        // checked by unknown-metric
+        if matches!(
+            q.owner,
+            crate::artifact::query::Owner::Alert { .. }
+                | crate::artifact::query::Owner::Recording { .. }
+        ) {
+            if let Some(a) = q.parsed.prom() {
+                for m in a.facts.metrics.iter().filter(|m| m.name.contains(':')) {
+                    f.recorded_used.push(SeriesUse {
+                        name: m.name.clone(),
+                        file: file.clone(),
+                        span: q.span(&file.text, m.span.clone()),
+                    });
+                }
+            }
+        }
         f.field_regexes
             .extend(crate::rules::streams::multiline_field_regex::field_regexes(
                 &q,
@@ -25,6 +42,7 @@ pub fn collect(artifact: &Artifact, file: &FileRef, policy: &Policy) -> FileFact
     }
     match artifact {
         Artifact::Rules(rf) => {
+            f.rule_identities = crate::rules::hygiene::duplicate_rule::identities(rf, file);
             for (_, r) in rf.rules() {
                 if let Some(rec) = &r.record {
                     f.series_defined.insert(rec.value.clone());

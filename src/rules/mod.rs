@@ -79,6 +79,7 @@ pub mod hygiene;
 pub mod labels;
 pub mod meta;
 pub mod prefix;
+pub mod query;
 pub mod runbooks;
 pub mod severity;
 pub mod streams;
@@ -116,6 +117,16 @@ pub struct ContractId {
     pub span: Span,
 }
 
+/// A rule's output identity (`duplicate-rule` compares them across files).
+#[derive(Debug, Clone)]
+pub struct RuleIdentity {
+    pub key: String,
+    pub name: String,
+    pub alert: bool,
+    pub file: FileRef,
+    pub span: Span,
+}
+
 /// Facts a file contributes to repository-wide checks.
 #[derive(Debug, Default, Clone)]
 pub struct FileFacts {
@@ -131,6 +142,11 @@ pub struct FileFacts {
     pub series_used: Vec<SeriesUse>,
     /// Contract ids with their declarations (duplicates across files).
     pub contract_ids: Vec<ContractId>,
+    /// Recorded series (`level:metric:operation` names) read by rule files:
+    /// each must be defined by a recording rule or a contract.
+    pub recorded_used: Vec<SeriesUse>,
+    /// Output identities of the rules of rule files.
+    pub rule_identities: Vec<RuleIdentity>,
     /// Stream fields a stream contract declares multi-line.
     pub multiline_fields: Vec<MultilineField>,
     /// LogQL regex label filters on extracted fields, checked in phase 2 by
@@ -169,6 +185,8 @@ impl FileFacts {
         self.contract_ids.extend(other.contract_ids);
         self.multiline_fields.extend(other.multiline_fields);
         self.field_regexes.extend(other.field_regexes);
+        self.rule_identities.extend(other.rule_identities);
+        self.recorded_used.extend(other.recorded_used);
     }
 }
 
@@ -367,6 +385,13 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &contracts::stream_contract::StreamContract,
         &contracts::dashboard_contract::DashboardContract,
         &contracts::generated_drift::GeneratedDrift,
+        &query::template_label_missing::TemplateLabelMissing,
+        &query::alert_label_value::AlertLabelValue,
+        &query::rate_over_non_counter::RateOverNonCounter,
+        &query::counter_raw::CounterRaw,
+        &query::histogram_quantile_buckets::HistogramQuantileBuckets,
+        &query::vector_matching_missing_label::VectorMatchingMissingLabel,
+        &query::query_too_complex::QueryTooComplex,
     ];
     RULES
 }

@@ -25,12 +25,8 @@ pub use catalog::Catalog;
 
 pub type Span = Range<usize>;
 
-/// The query language of one expression.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Lang {
-    PromQL,
-    LogQL,
-}
+/// The query language of one expression (the query view's).
+pub use crate::artifact::query::Lang;
 
 /// Whether an output label is there on every series or only on some.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -235,7 +231,7 @@ impl Kind {
             Kind::ClassicHistogram => "classic histogram",
             Kind::NativeHistogram => "native histogram",
             Kind::Summary => "summary",
-            Kind::Info => "info metric",
+            Kind::Info => "info series",
             Kind::Scalar => "scalar",
             Kind::Unknown => "unknown",
         }
@@ -282,6 +278,10 @@ pub enum Event {
         kind: Kind,
         source: KindSource,
     },
+    /// A selector of an info or state series that filters on a label value
+    /// (`kube_pod_status_ready{condition="false"}`, `x_info{ready!="true"}`):
+    /// the matcher is the alert's condition.
+    StateFilter { metric: String, label: String },
     /// `on(x)` / `group_left(x)` where one side cannot have `x`.
     MatchingMissing {
         label: String,
@@ -365,8 +365,9 @@ impl Budget {
 
 const MEMO_MAX_ENTRIES: usize = 65_536;
 
-type Key = (Lang, String, usize);
-type Memo = std::sync::Mutex<std::collections::HashMap<Key, Option<Arc<Semantics>>>>;
+type Table = std::collections::HashMap<String, Option<Arc<Semantics>>>;
+/// (language, catalog id) -> text -> semantics.
+type Memo = std::sync::Mutex<std::collections::HashMap<(Lang, usize), Table>>;
 
 fn memo() -> &'static Memo {
     static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
@@ -379,14 +380,20 @@ fn memoized(
     catalog: &Catalog,
     compute: impl FnOnce() -> Option<Semantics>,
 ) -> Option<Arc<Semantics>> {
-    let key = (lang, text.to_string(), catalog.id());
-    if let Some(hit) = memo().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+    let key = (lang, catalog.id());
+    if let Some(hit) = memo()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .and_then(|t| t.get(text))
+    {
         return hit.clone();
     }
     let result = compute().map(Arc::new);
     let mut m = memo().lock().unwrap_or_else(|e| e.into_inner());
-    if m.len() < MEMO_MAX_ENTRIES {
-        m.insert(key, result.clone());
+    let table = m.entry(key).or_default();
+    if table.len() < MEMO_MAX_ENTRIES {
+        table.insert(text.to_string(), result.clone());
     }
     result
 }

@@ -237,6 +237,21 @@ impl<'a> Walker<'a> {
             }
         }
         let info = name.as_deref().and_then(|n| self.catalog.get(n));
+        if let Some(n) = name.as_deref() {
+            let state_series = is_state_series(n) || info.is_some_and(|i| i.kind == Kind::Info);
+            if state_series {
+                if let Some(m) = vs.matchers.matchers.iter().find(|m| {
+                    m.name != NAME
+                        && !IDENTITY_LABELS.contains(&m.name.as_str())
+                        && !(matches!(m.op, MatchOp::Re(_)) && m.value == ".*")
+                }) {
+                    self.events.push(Event::StateFilter {
+                        metric: n.to_string(),
+                        label: m.name.clone(),
+                    });
+                }
+            }
+        }
         match info.and_then(|i| i.labels.as_ref()) {
             Some(contract_labels) => {
                 for l in contract_labels {
@@ -278,7 +293,12 @@ impl<'a> Walker<'a> {
         if let Some(p) = &agg.param {
             self.eval(p, depth + 1);
         }
+        let before = self.events.len();
         let inner = self.eval(&agg.expr, depth + 1);
+        if matches!(op.as_str(), "count" | "group" | "count_values") {
+            // only the series count: how the inner values were computed does not matter
+            self.forget_counter_raw(before);
+        }
         if inner.kind == Kind::Counter
             && matches!(
                 op.as_str(),
@@ -327,13 +347,37 @@ impl<'a> Walker<'a> {
         }
     }
 
+    fn forget_counter_raw(&mut self, from: usize) {
+        let mut i = from;
+        while i < self.events.len() {
+            if matches!(self.events[i], Event::CounterRaw { .. }) {
+                self.events.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
     fn call(&mut self, call: &promql_parser::parser::Call, depth: usize) -> Node {
         let f = call.func.name;
         let head = self.locate_call(f);
         let args: Vec<&Expr> = call.args.args.iter().map(|a| a.as_ref()).collect();
         let mut nodes = Vec::with_capacity(args.len());
+        let before = self.events.len();
         for a in &args {
             nodes.push(self.eval(a, depth + 1));
+        }
+        if matches!(
+            f,
+            "absent"
+                | "absent_over_time"
+                | "present_over_time"
+                | "count_over_time"
+                | "timestamp"
+                | "changes"
+                | "resets"
+        ) {
+            self.forget_counter_raw(before);
         }
         // The first argument that is a vector or range (not a literal).
         let vec_idx = args
@@ -462,7 +506,10 @@ impl<'a> Walker<'a> {
                     return Node::scalar(head);
                 };
                 match n.kind {
-                    Kind::ClassicHistogram if n.labels.cannot_have("le") => {
+                    // VictoriaMetrics buckets carry `vmrange` instead of `le`
+                    Kind::ClassicHistogram
+                        if n.labels.cannot_have("le") && n.labels.cannot_have("vmrange") =>
+                    {
                         self.events.push(Event::QuantileWithoutLe {
                             span: head.clone(),
                             dropped_at: n.labels.dropped.get("le").cloned().flatten(),
@@ -683,6 +730,38 @@ impl<'a> Walker<'a> {
             head: if comparison { many.head } else { op_span },
         }
     }
+}
+
+/// Target and topology labels: a matcher on them picks which series, not
+/// which state.
+const IDENTITY_LABELS: &[&str] = &[
+    "job",
+    "instance",
+    "namespace",
+    "cluster",
+    "pod",
+    "container",
+    "service",
+    "endpoint",
+    "node",
+    "env",
+    "environment",
+    "region",
+    "zone",
+    "prometheus",
+    "app",
+];
+
+/// Info series (`_info`) and state series (kube-state-metrics style
+/// `_status_`, `_state`, `_phase`, `_condition`): their value is constant and
+/// their labels say the state.
+fn is_state_series(name: &str) -> bool {
+    name.ends_with("_info")
+        || name.contains("_status")
+        || name.ends_with("_state")
+        || name.contains("_state_")
+        || name.ends_with("_phase")
+        || name.contains("_condition")
 }
 
 /// What a matcher says of its label in the output of the selector.

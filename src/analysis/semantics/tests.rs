@@ -34,6 +34,7 @@ fn events(s: &Semantics) -> Vec<String> {
             Event::MatchingMissing { label, side, .. } => {
                 format!("matching-missing:{label}:{side}")
             }
+            Event::StateFilter { metric, label } => format!("state-filter:{metric}:{label}"),
         })
         .collect()
 }
@@ -304,6 +305,7 @@ fn kind_counter_aggregated_raw_is_an_event() {
         vec!["counter-raw:aggregated with `sum`"]
     );
     assert!(events(&prom("count(errors_total)")).is_empty());
+    assert!(events(&prom("count(sum by (cpu) (cpu_seconds_total))")).is_empty());
     assert!(events(&prom("sum(increase(errors_total[1h]))")).is_empty());
 }
 
@@ -315,6 +317,11 @@ fn kind_histogram_quantile_without_le_is_an_event() {
         )),
         vec!["quantile-without-le"]
     );
+    // VictoriaMetrics histograms: `vmrange` buckets
+    assert!(events(&prom(
+        "histogram_quantile(0.99, sum(increase(x_bucket[5m])) by (job, vmrange))"
+    ))
+    .is_empty());
 }
 
 #[test]
@@ -500,4 +507,15 @@ fn memo_returns_the_same_analysis() {
     let a = prom("sum by (x) (memo_probe_total)");
     let b = prom("sum by (x) (memo_probe_total)");
     assert!(Arc::ptr_eq(&a, &b));
+}
+
+#[test]
+fn state_series_filter_is_a_condition() {
+    assert_eq!(
+        events(&prom(
+            r#"kube_node_status_condition{condition="Ready", status!="true"}"#
+        )),
+        vec!["state-filter:kube_node_status_condition:condition"]
+    );
+    assert!(events(&prom(r#"kube_node_info{job="ksm"}"#)).is_empty());
 }

@@ -1,10 +1,11 @@
 //! Series that dashboards (and contract alerts) read must exist: in the
 //! metrics contract, or as a recording rule. Checked only once a metrics
-//! contract has been seen.
+//! contract has been seen. Recorded series (`level:metric:operation`) that
+//! rule files read must be recorded somewhere in the repository.
 
 use std::collections::BTreeSet;
 
-use crate::rules::{finding, RepoCtx, Rule};
+use crate::rules::{finding, RepoCtx, Rule, SeriesUse};
 use crate::source::suggest::closest;
 
 crate::declare_rule! {
@@ -31,15 +32,45 @@ const SYNTHETIC: &[&str] = &[
 
 impl Rule for UnknownMetric {
     /// Phase 2: every series read (dashboards and contract alerts, gathered
-    /// by `rules::facts` whatever is enabled) against what is defined.
+    /// by `rules::facts` whatever is enabled; recorded series read by rule
+    /// files) against what is defined.
     fn check_repo(&self, cx: &mut RepoCtx<'_>) {
         let facts = cx.facts;
-        if !facts.has_metrics_contract {
-            return;
-        }
         let defined = &facts.series_defined;
+        // Without a metrics contract, only names one or two edits away from
+        // a defined recording rule (a typo or a rename): a series with no
+        // near name is likely recorded by another repository's rules (see
+        // docs/precision.md, issue 16). Only when the whole repository was
+        // read: a definition may sit in a file not linted this run.
+        let near_defined = |name: &str| {
+            !name.starts_with(':')
+                && defined.iter().any(|d| {
+                    d.contains(':') && d.len().abs_diff(name.len()) <= 2 && {
+                        let dist = crate::source::suggest::levenshtein(d, name);
+                        dist > 0 && dist <= 2
+                    }
+                })
+        };
+        let recorded: Vec<SeriesUse> = if cx.whole_repo {
+            facts
+                .recorded_used
+                .iter()
+                .filter(|u| {
+                    !defined.contains(&u.name)
+                        && (facts.has_metrics_contract || near_defined(&u.name))
+                })
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let contract_uses: &[SeriesUse] = if facts.has_metrics_contract {
+            &facts.series_used
+        } else {
+            &[]
+        };
         let mut seen = BTreeSet::new();
-        for u in &facts.series_used {
+        for u in contract_uses.iter().chain(recorded.iter()) {
             if defined.contains(&u.name) || SYNTHETIC.contains(&u.name.as_str()) {
                 continue;
             }
@@ -47,14 +78,16 @@ impl Rule for UnknownMetric {
             if !seen.insert((rel.to_string(), u.span.start, u.span.end)) {
                 continue;
             }
-            let Some(mut d) = finding(
-                cx.policy,
-                &META,
-                rel,
-                &u.file,
-                u.span.clone(),
-                format!("no contract or recording rule defines series `{}`", u.name),
-            ) else {
+            let message = if u.name.contains(':') && !facts.has_metrics_contract {
+                format!(
+                    "no recording rule in the repository defines series `{}`",
+                    u.name
+                )
+            } else {
+                format!("no contract or recording rule defines series `{}`", u.name)
+            };
+            let Some(mut d) = finding(cx.policy, &META, rel, &u.file, u.span.clone(), message)
+            else {
                 continue;
             };
             d.label("unknown series");

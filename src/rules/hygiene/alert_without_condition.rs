@@ -15,12 +15,28 @@ crate::declare_rule! {
     }
 }
 
+/// A selector of an info or state series filtering on a state label
+/// (`kube_node_status_condition{condition="Ready",status="false"}`): the
+/// matcher is the condition, the series exists only in the bad state.
+fn state_filter(text: &str, cat: &crate::analysis::semantics::Catalog) -> bool {
+    crate::analysis::semantics::of_promql(text, cat).is_some_and(|s| {
+        s.events
+            .iter()
+            .any(|e| matches!(e, crate::analysis::semantics::Event::StateFilter { .. }))
+    })
+}
+
 impl Rule for AlertWithoutCondition {
     fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
+        let cat = crate::rules::query::catalog(cx.root, cx.policy);
         for (_, rule) in rf.alerts() {
             let Some(expr) = &rule.expr else { continue };
             let has_condition = match &expr.parsed {
-                Parsed::Prom(Ok(a)) => a.facts.has_comparison || a.facts.has_filter,
+                Parsed::Prom(Ok(a)) => {
+                    a.facts.has_comparison
+                        || a.facts.has_filter
+                        || state_filter(&expr.scalar.value, &cat)
+                }
                 Parsed::Loki(Ok(e)) => {
                     e.has_comparison() || e.functions().iter().any(|f| f.name == "absent_over_time")
                 }

@@ -1,10 +1,18 @@
-//! Two rules in one group that would produce the same series.
+//! Two rules that would produce the same series: the same name and the same
+//! output identity (static labels, and the labels the expression's equality
+//! matchers fix and its output keeps). Compared across the groups of a file,
+//! as promtool's duplicate check does, and across the files of one folder
+//! (loaded together by a `rule_files` glob) in the repository phase.
 
-use crate::artifact::rule_file::RuleFile;
 use std::collections::hash_map::{Entry, HashMap};
+use std::collections::BTreeMap;
 
-use crate::rules::{Ctx, Rule};
-use crate::source::Span;
+use crate::analysis::semantics::Presence;
+use crate::artifact::query::QueryRef;
+use crate::artifact::rule_file::RuleFile;
+use crate::rules::query::{rule_query, RuleQuery};
+use crate::rules::{finding, Ctx, RepoCtx, Rule, RuleIdentity};
+use crate::source::{FileRef, Span};
 
 crate::declare_rule! {
     pub struct DuplicateRule {
@@ -13,50 +21,151 @@ crate::declare_rule! {
         family: Hygiene,
         severity: Warning,
         fix: None,
-        summary: "Two rules in one group with the same name and static labels",
+        summary: "Two rules with the same name and output identity: they write the same series",
     }
 }
 
-/// A rule's name and its sorted static labels.
-type RuleKey<'a> = (&'a str, Vec<(&'a str, &'a str)>);
+/// The output identity of a rule: its name and the label values every
+/// output series has (static labels over the expression's fixed labels).
+fn identity(q: &RuleQuery<'_>) -> String {
+    let mut labels: BTreeMap<&str, &str> = BTreeMap::new();
+    for (k, l) in &q.sem.labels.known {
+        if let (Some(v), Presence::Certain) = (&l.fixed, l.presence) {
+            if k != "__name__" {
+                labels.insert(k, v);
+            }
+        }
+    }
+    for (k, v) in q.group.labels.iter().chain(q.rule.labels.iter()) {
+        labels.insert(&k.value, &v.value);
+    }
+    let kind = if q.rule.is_alert() { "alert" } else { "record" };
+    let name = q.rule.name().map(|n| n.value.as_str()).unwrap_or("");
+    let mut key = format!("{kind}\u{0}{name}");
+    for (k, v) in labels {
+        key.push('\u{0}');
+        key.push_str(k);
+        key.push('=');
+        key.push_str(v);
+    }
+    key
+}
+
+/// The output identities of a rule file's rules, first definitions only (a
+/// repeat inside the file is reported by the file check), for the
+/// cross-file comparison. Gathered by `rules::facts` whatever is enabled;
+/// fixed matcher values do not depend on contracts, so no catalog is needed.
+pub fn identities(rf: &RuleFile, file: &FileRef) -> Vec<RuleIdentity> {
+    let cat = crate::analysis::semantics::Catalog::empty();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (group, rule) in rf.rules() {
+        let Some(q) = QueryRef::rule(group, rule) else {
+            continue;
+        };
+        let Some(sem) = crate::rules::query::semantics_of(&q, cat) else {
+            continue;
+        };
+        let Some(name) = rule.name() else { continue };
+        let rq = RuleQuery {
+            query: q,
+            group,
+            rule,
+            sem,
+        };
+        let key = identity(&rq);
+        if seen.insert(key.clone()) {
+            out.push(RuleIdentity {
+                key,
+                name: name.value.clone(),
+                alert: rule.is_alert(),
+                file: file.clone(),
+                span: name.span.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn kind_name(alert: bool) -> &'static str {
+    if alert {
+        "alert"
+    } else {
+        "recording rule"
+    }
+}
 
 impl Rule for DuplicateRule {
     fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
         let file = cx.file.clone();
-        for g in &rf.groups {
-            // (name, sorted static labels) -> first span: linear in the group size
-            let mut seen: HashMap<RuleKey<'_>, Span> = HashMap::new();
-            for r in &g.rules {
-                let Some(name) = r.name() else { continue };
-                let mut labels: Vec<(&str, &str)> = r
-                    .labels
-                    .iter()
-                    .map(|(k, v)| (k.value.as_str(), v.value.as_str()))
-                    .collect();
-                labels.sort_unstable();
-                match seen.entry((name.value.as_str(), labels)) {
-                    Entry::Occupied(first) => {
-                        let first = first.get().clone();
-                        let kind = if r.is_alert() {
-                            "alert"
-                        } else {
-                            "recording rule"
-                        };
-                        cx.report(
-                            &META,
-                            name.span.clone(),
-                            format!(
-                                "duplicate {kind} `{}` with the same labels in this group",
-                                name.value
-                            ),
-                        )
-                        .label("duplicate")
-                        .related(&file, first, "first defined here")
-                        .help("remove one, or give them distinguishing labels");
+        // identity -> first span: linear in the file size
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for (group, rule) in rf.rules() {
+            let Some(q) = QueryRef::rule(group, rule).and_then(|q| rule_query(cx, &q)) else {
+                continue;
+            };
+            let Some(name) = q.rule.name() else { continue };
+            let key = identity(&q);
+            match seen.entry(key.clone()) {
+                Entry::Occupied(first) => {
+                    let first = first.get().clone();
+                    cx.report(
+                        &META,
+                        name.span.clone(),
+                        format!(
+                            "duplicate {} `{}`: an earlier rule in this file has the same name and output labels",
+                            kind_name(q.rule.is_alert()),
+                            name.value
+                        ),
+                    )
+                    .label("duplicate")
+                    .related(&file, first, "first defined here")
+                    .help("remove one, or give them distinguishing labels");
+                }
+                Entry::Vacant(v) => {
+                    v.insert(name.span.clone());
+                }
+            }
+        }
+    }
+
+    fn check_repo(&self, cx: &mut RepoCtx<'_>) {
+        let folder = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        let mut ids: Vec<&RuleIdentity> = cx.facts.rule_identities.iter().collect();
+        ids.sort_by(|a, b| {
+            (a.file.display.as_str(), a.span.start).cmp(&(b.file.display.as_str(), b.span.start))
+        });
+        let mut first: HashMap<(String, &str), &RuleIdentity> = HashMap::new();
+        for id in ids {
+            let rel = id.file.display.as_str();
+            match first.entry((folder(rel), id.key.as_str())) {
+                Entry::Vacant(v) => {
+                    v.insert(id);
+                }
+                Entry::Occupied(o) => {
+                    let f = *o.get();
+                    if f.file.display == id.file.display {
+                        continue;
                     }
-                    Entry::Vacant(v) => {
-                        v.insert(name.span.clone());
-                    }
+                    let Some(mut d) = finding(
+                        cx.policy,
+                        &META,
+                        rel,
+                        &id.file,
+                        id.span.clone(),
+                        format!(
+                            "duplicate {} `{}`: `{}` in the same folder has the same name and output labels",
+                            kind_name(id.alert),
+                            id.name,
+                            f.file.display
+                        ),
+                    ) else {
+                        continue;
+                    };
+                    d.label("duplicate")
+                        .related(&f.file, f.span.clone(), "first defined here")
+                        .help("Prometheus loads both files: remove one, or give them distinguishing labels");
+                    cx.diags.push(d);
                 }
             }
         }

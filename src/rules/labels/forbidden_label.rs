@@ -29,6 +29,9 @@ const HELP_GROUPING: &str =
 impl Rule for ForbiddenLabel {
     fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
         query(cx, q);
+        if let Some(rq) = crate::rules::query::rule_query(cx, q) {
+            check_outputs(cx, &rq);
+        }
     }
 
     fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
@@ -50,6 +53,105 @@ impl Rule for ForbiddenLabel {
 
     fn check_alloy(&self, cx: &mut Ctx<'_>, cfg: &Config) {
         super::alloy_labels::check(cx, cfg);
+    }
+}
+
+/// Whether the syntactic check already names `label` in this query (a
+/// `by`/`on`/`group_left` label, a `label_replace` target, a stream matcher).
+fn named_as_dimension(parsed: &Parsed, label: &str) -> bool {
+    match parsed {
+        Parsed::Prom(Ok(a)) => a
+            .facts
+            .labels
+            .iter()
+            .any(|l| l.role.keeps() && l.name == label),
+        Parsed::Loki(Ok(e)) => {
+            e.groupings().iter().any(|g| {
+                !matches!(g.kind, GroupingKind::Without | GroupingKind::Ignoring)
+                    && g.labels.iter().any(|l| l.name == label)
+            }) || e
+                .selectors()
+                .iter()
+                .any(|s| s.matchers.iter().any(|m| m.name.name == label))
+        }
+        _ => false,
+    }
+}
+
+/// What the query's output carries (semantic layer): unbounded parser
+/// stages whose labels reach a Loki rule's series, forbidden labels created
+/// by a parser stage or a selector and kept, and labels whose value is a
+/// forbidden label's value (laundered through `label_format`,
+/// `label_replace`, `label_join`).
+fn check_outputs(cx: &mut Ctx<'_>, q: &crate::rules::query::RuleQuery<'_>) {
+    use crate::analysis::semantics::{Origin, Presence};
+    let text = cx.file.text.clone();
+    let what = if q.rule.is_alert() {
+        "alert"
+    } else {
+        "recording rule"
+    };
+    let labels = &q.sem.labels;
+    for (stage, span) in labels.open_parsers() {
+        let sp = q.span(&text, span.clone());
+        cx.report(
+            &META,
+            sp,
+            format!(
+                "`| {stage}` without a field list: every field it extracts (request paths, user ids, addresses...) becomes a label of this {what}'s series"
+            ),
+        )
+        .label("unbounded labels")
+        .help(format!(
+            "aggregate to the labels you need (`sum by (app) (...)`), or name the fields (`| {stage} status=\"status\"`), or `| keep` the few labels that matter"
+        ));
+    }
+    for (name, l) in &labels.known {
+        let forbidden = cx.policy.is_forbidden_label(name);
+        if forbidden && !named_as_dimension(q.query.parsed, name) {
+            let proven = match &l.origin {
+                Origin::Parser(_) | Origin::LabelFormat | Origin::LabelJoin => true,
+                Origin::Selector => l.fixed.is_none() && l.presence == Presence::Certain,
+                _ => false,
+            };
+            if proven {
+                if let Some(span) = &l.span {
+                    let sp = q.span(&text, span.clone());
+                    cx.report(
+                        &META,
+                        sp,
+                        format!(
+                            "forbidden label `{name}` (from {}) reaches this {what}'s series",
+                            l.origin.describe()
+                        ),
+                    )
+                    .label("kept in the output")
+                    .help(HELP_GROUPING);
+                    continue;
+                }
+            }
+        }
+        if forbidden {
+            continue;
+        }
+        if let Some(src) = l
+            .derived_from
+            .iter()
+            .find(|s| cx.policy.is_forbidden_label(s))
+        {
+            let Some(span) = &l.span else { continue };
+            let sp = q.span(&text, span.clone());
+            cx.report(
+                &META,
+                sp,
+                format!(
+                    "label `{name}` carries the value of forbidden label `{src}` (through {}) into this {what}'s series",
+                    l.origin.describe()
+                ),
+            )
+            .label("laundered forbidden value")
+            .help("renaming does not lower the cardinality: drop the label, or aggregate it away");
+        }
     }
 }
 
