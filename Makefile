@@ -101,6 +101,11 @@ logql-diff: build
 	  LOGQL_RUST="$(BIN) debug logql" LOGQL_DIFF_OUT=$(REPORTS)/logql-differential.md tools/logql-diff/run.sh; \
 	else echo "SKIP logql-diff: node/npm not installed"; fi
 
+## Every finding of the generic policy on ../shared/corpus-wild (docs/precision.md);
+## skips cleanly without the corpus
+census-wild: build
+	python3 scripts/census-wild.py --o11ylint $(BIN)
+
 ## Every corpus Loki rule file and every collected LogQL expression (with
 ## mutations, also embedded in Loki rule files): no panic, no internal error
 ## (needs ../shared/corpus; skips without it)
@@ -227,7 +232,7 @@ lint: clippy
 clean:
 	$(CARGO) clean
 
-.PHONY: loki-corpus-check fuzz reports new-rule rules-table
+.PHONY: loki-corpus-check census-wild fuzz reports new-rule rules-table
 .PHONY: validate-dashboard-queries examples-validate compose-up compose-down fixtures-openbao \
         test-openbao-fixtures test-openbao-live profile-up profile-down validate-dashboards-schema \
         validate-dashboard-queries-profile

@@ -7,6 +7,7 @@ mod debug;
 mod explain;
 mod fixes;
 mod generate;
+mod init;
 mod server;
 mod validate;
 
@@ -122,6 +123,8 @@ pub struct CheckArgs {
 pub enum Command {
     /// Lint files and directories
     Check(CheckArgs),
+    /// Inspect a repository and write an o11ylint.yaml that fits it
+    Init(init::InitArgs),
     /// List every rule
     Rules {
         /// Print as JSON
@@ -170,6 +173,7 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Init(args) => init::run(&args),
         Command::Server => server::run(),
         Command::ValidateQueries(args) => validate::run(&args),
         Command::Rules { json, markdown } => explain::list(json, markdown),
