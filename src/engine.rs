@@ -403,28 +403,19 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
         }
         "yaml" | "yml" => {
             let parsed = yaml::parse(&file.text);
+            let yaml_finding = |span: Span, message: String| {
+                rules::finding(policy, &syntax::yaml_syntax::META, rel, file, span, message)
+            };
             for e in &parsed.errors {
-                if let Some(mut d) = rules::finding(
-                    policy,
-                    &syntax::yaml_syntax::META,
-                    rel,
-                    file,
-                    e.span.clone(),
-                    format!("invalid YAML: {}", e.message),
-                ) {
+                if let Some(mut d) =
+                    yaml_finding(e.span.clone(), format!("invalid YAML: {}", e.message))
+                {
                     d.label(if e.fatal { "here" } else { "duplicate" });
                     load_diags.push(d);
                 }
             }
             for e in &parsed.lenient {
-                if let Some(mut d) = rules::finding(
-                    policy,
-                    &syntax::yaml_syntax::META,
-                    rel,
-                    file,
-                    e.span.clone(),
-                    e.message.clone(),
-                ) {
+                if let Some(mut d) = yaml_finding(e.span.clone(), e.message.clone()) {
                     d.severity = d.severity.min(crate::diag::Severity::Warning);
                     d.label("continued here at the key's indentation");
                     d.help("indent the continuation lines past the key, or use a block scalar (`|` or `>`), so that every YAML parser reads the file");

@@ -46,16 +46,10 @@ pub fn report_suppressions(
     let unused = &meta::unused_suppression::META;
     let no_reason = &meta::suppression_without_reason::META;
     for s in sups {
+        let at = |rule, message: String| finding(policy, rule, rel, file, s.span.clone(), message);
         if s.rules.is_empty() {
             let msg = s.reason.clone().unwrap_or_default();
-            if let Some(mut d) = finding(
-                policy,
-                unused,
-                rel,
-                file,
-                s.span.clone(),
-                format!("o11ylint comment not understood: {msg}"),
-            ) {
+            if let Some(mut d) = at(unused, format!("o11ylint comment not understood: {msg}")) {
                 d.help("write `# o11ylint: disable=RULE[,RULE] -- reason` or `# o11ylint: disable-file=RULE -- reason`");
                 diags.push(d);
             }
@@ -68,12 +62,8 @@ pub fn report_suppressions(
             .collect();
         if !unknown.is_empty() {
             let names: Vec<&str> = rules::registry().iter().map(|r| r.meta().name).collect();
-            if let Some(mut d) = finding(
-                policy,
+            if let Some(mut d) = at(
                 unused,
-                rel,
-                file,
-                s.span.clone(),
                 format!("suppression names unknown rule `{}`", unknown[0]),
             ) {
                 if let Some(c) = crate::source::suggest::closest(unknown[0], names) {
@@ -82,12 +72,8 @@ pub fn report_suppressions(
                 diags.push(d);
             }
         } else if !s.used {
-            if let Some(mut d) = finding(
-                policy,
+            if let Some(mut d) = at(
                 unused,
-                rel,
-                file,
-                s.span.clone(),
                 format!(
                     "suppression of `{}` matches no diagnostic",
                     s.rules.join(",")
@@ -100,14 +86,7 @@ pub fn report_suppressions(
             }
         }
         if s.reason.is_none() {
-            if let Some(mut d) = finding(
-                policy,
-                no_reason,
-                rel,
-                file,
-                s.span.clone(),
-                "suppression without a reason",
-            ) {
+            if let Some(mut d) = at(no_reason, "suppression without a reason".into()) {
                 d.help("say why after ` -- `, e.g. `# o11ylint: disable=forbidden-label -- migration, see TICKET-42`");
                 diags.push(d);
             }

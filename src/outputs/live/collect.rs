@@ -388,50 +388,43 @@ fn dashboard(profile: &mut Profile, file: &FileRef, c: &ContractArtifact) {
         };
         let kind = match v.get_str("type") {
             Some("query") => {
-                let what = What::Variable {
-                    dashboard: uid.clone(),
-                    name: name.to_string(),
+                // `label_values(QUERY, label)`: a job over the parsed QUERY;
+                // `label_values(label)`: a job over the label alone (its text
+                // is the label name)
+                let run = match (parsed.remove(&vi), label_values_label(&query.value)) {
+                    (Some((backend, src)), Some((_, label))) => Some((backend, src, label)),
+                    _ => label_only(&query.value).map(|(off, label)| {
+                        let src = Source {
+                            file: file.clone(),
+                            scalar: query.clone(),
+                            range: off..off + label.len(),
+                        };
+                        (lang_of(v), src, label)
+                    }),
                 };
-                let job = |backend, src| Job {
-                    backend,
-                    what,
-                    src,
-                    dashboard: Some(index),
-                    source_name: None,
-                };
-                match (parsed.remove(&vi), label_values_label(&query.value)) {
-                    (Some((backend, src)), Some((_, label))) => {
+                match run {
+                    Some((backend, src, label)) => {
                         let label = label.to_string();
-                        profile.jobs.push(job(backend, src));
+                        profile.jobs.push(Job {
+                            backend,
+                            what: What::Variable {
+                                dashboard: uid.clone(),
+                                name: name.to_string(),
+                            },
+                            src,
+                            dashboard: Some(index),
+                            source_name: None,
+                        });
                         VarKind::LabelValues {
                             backend,
                             label,
                             job: profile.jobs.len() - 1,
                         }
                     }
-                    _ => match label_only(&query.value) {
-                        // `label_values(label)`: a job over the label alone
-                        // (its text is the label name)
-                        Some((off, label)) => {
-                            let backend = lang_of(v);
-                            let src = Source {
-                                file: file.clone(),
-                                scalar: query.clone(),
-                                range: off..off + label.len(),
-                            };
-                            let label = label.to_string();
-                            profile.jobs.push(job(backend, src));
-                            VarKind::LabelValues {
-                                backend,
-                                label,
-                                job: profile.jobs.len() - 1,
-                            }
-                        }
-                        None => VarKind::Unsupported {
-                            reason: "only `label_values(query, label)` and `label_values(label)` \
-                                     variable queries are run"
-                                .into(),
-                        },
+                    None => VarKind::Unsupported {
+                        reason: "only `label_values(query, label)` and `label_values(label)` \
+                                 variable queries are run"
+                            .into(),
                     },
                 }
             }
