@@ -400,6 +400,8 @@ fn extreme_numbers_never_panic() {
 // hostile-review.md), one per case id, grouped by area.
 #[path = "hostile/files.rs"]
 mod files;
+#[path = "hostile/live.rs"]
+mod live;
 #[path = "hostile/lsp.rs"]
 mod lsp;
 #[path = "hostile/output.rs"]

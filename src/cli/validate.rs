@@ -234,7 +234,12 @@ pub fn run(args: &ValidateArgs) -> i32 {
     }
     let count = |b: Lang| profile.jobs.iter().filter(|j| j.backend == b).count();
     let describe = |b: Lang, url: &Option<String>| match url {
-        Some(u) => format!("{} {} at {}", count(b), b.backend(), u),
+        Some(u) => format!(
+            "{} {} at {}",
+            count(b),
+            b.backend(),
+            crate::diag::escape::text(&live::http::redact_url(u))
+        ),
         None => format!(
             "{} {} (skipped: no --{} URL)",
             count(b),

@@ -92,8 +92,9 @@ impl Client {
         }
     }
 
-    pub fn base(&self) -> &str {
-        &self.base
+    /// The base URL as shown in messages (credentials redacted).
+    pub fn base(&self) -> String {
+        redact_url(&self.base)
     }
 
     /// GET `path` (starting with `/`) with query parameters and headers.
@@ -128,13 +129,13 @@ impl Client {
                             attempts,
                         },
                         Err(e) => Reply::Failed {
-                            message: format!("reading the answer from {url}: {e}"),
+                            message: format!("reading the answer from {}: {e}", redact_url(&url)),
                             attempts,
                         },
                     }
                 }
                 Err(e) => Reply::Failed {
-                    message: describe(&url, &e),
+                    message: describe(&redact_url(&url), &e),
                     attempts,
                 },
             };
@@ -158,7 +159,52 @@ fn describe(url: &str, e: &ureq::Error) -> String {
     }
 }
 
-/// The first line of an error body, trimmed, for messages.
-pub fn first_line(s: &str) -> &str {
-    s.trim().lines().next().unwrap_or("").trim()
+/// Most characters of backend text (an error message, a body's first line)
+/// kept in a report: a 50 MiB one-line body was kept and printed whole for
+/// every query.
+pub const MAX_BACKEND_TEXT: usize = 300;
+
+/// Backend text as it may appear in a report: at most [`MAX_BACKEND_TEXT`]
+/// characters (saying how long it was), control characters escaped (a
+/// backend's `\n::error ...` or ESC sequences never reach the terminal or a
+/// workflow log).
+pub fn backend_text(s: &str) -> String {
+    let s = s.trim();
+    let mut out: String = s.chars().take(MAX_BACKEND_TEXT).collect();
+    if out.len() < s.len() {
+        out.push_str(&format!("… ({} bytes in all)", s.len()));
+    }
+    crate::diag::escape::text(&out).into_owned()
+}
+
+/// The first line of an error body, for messages (see [`backend_text`]).
+pub fn first_line(s: &str) -> String {
+    let head = s
+        .get(..s.len().min(4 * MAX_BACKEND_TEXT + 64))
+        .unwrap_or_else(|| {
+            let mut end = (4 * MAX_BACKEND_TEXT + 64).min(s.len());
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            &s[..end]
+        });
+    let line = head.trim().lines().next().unwrap_or("").trim();
+    let mut t = backend_text(line);
+    if line.len() < s.trim().len() && !t.contains("bytes in all") {
+        t.push_str(&format!(" … ({} bytes in all)", s.len()));
+    }
+    t
+}
+
+/// `url` with any `user:password@` credentials replaced by `***@`.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..host_end].rfind('@') {
+        Some(at) => format!("{}***@{}", &url[..scheme_end], &rest[at + 1..]),
+        None => url.to_string(),
+    }
 }

@@ -136,7 +136,7 @@ fn read<T>(reply: Reply, data: impl FnOnce(&Value) -> Option<T>) -> Fetched<T> {
                     .and_then(Value::as_str)
                     .map(str::to_string)
             })
-            .unwrap_or_else(|| first_line(&body).to_string());
+            .unwrap_or_else(|| first_line(&body));
         Err(super::error_status(status, message))
     };
     Fetched { result, attempts }

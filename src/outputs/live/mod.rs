@@ -56,6 +56,8 @@ pub struct QueryData {
 /// rejected the query (a finding at the query), anything else is a backend
 /// failure.
 pub fn error_status(status: u16, message: String) -> Failure {
+    // backend text: bounded and escaped before it is kept or printed
+    let message = http::backend_text(&message);
     let message = if message.is_empty() {
         format!("HTTP {status} without a message")
     } else {

@@ -127,7 +127,7 @@ fn read<T>(reply: Reply, data: impl FnOnce(&Value) -> Option<T>) -> Fetched<T> {
                     _ => e.to_string(),
                 })
             })
-            .unwrap_or_else(|| first_line(&body).to_string());
+            .unwrap_or_else(|| first_line(&body));
         Err(super::error_status(status, message))
     };
     Fetched { result, attempts }

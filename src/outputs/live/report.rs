@@ -114,7 +114,7 @@ pub fn render(report: &Report, color: bool) -> String {
             p.column,
             job.what.describe(),
             job.backend.backend(),
-            o.detail
+            crate::diag::escape::text(&o.detail)
         );
     }
     // Errors that are not about the query (connection refused, HTTP 401,
