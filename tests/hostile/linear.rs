@@ -123,7 +123,7 @@ fn h5_dashboard_with_many_panels_is_linear() {
                 .collect(),
         )
     };
-    assert_linear("dashboard panels", "d.json", &generic(), make, 300);
+    assert_linear("dashboard panels", "d.json", &generic(), make, 1_000);
 }
 
 #[test]
