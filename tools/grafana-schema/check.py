@@ -16,7 +16,7 @@ schema package and against the variable shape Grafana's Loki data source reads.
    (0 label names, 1 label values), `label` and optionally `stream`; any other
    object returns no values.
 
-Needs node and npm (installs the pinned packages of package.json into
+Needs node and npm (installs the packages pinned by package-lock.json into
 node_modules on first use). Exit status: 0 ok, 1 a dashboard fails, 3 skipped
 (node/npm missing).
 """
@@ -75,7 +75,7 @@ def main() -> int:
     for p in dashboards:
         problems += loki_variable_problems(p.name, json.loads(p.read_text()))
     if not (HERE / "node_modules" / "@grafana" / "schema").is_dir():
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=HERE, check=True)
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=HERE, check=True)
     with tempfile.TemporaryDirectory(dir=HERE, prefix=".tscheck-") as tmp:
         t = Path(tmp)
         files = []
