@@ -39,9 +39,31 @@ fn identity(q: &RuleQuery<'_>) -> String {
     for (k, v) in q.group.labels.iter().chain(q.rule.labels.iter()) {
         labels.insert(&k.value, &v.value);
     }
+    // Where the output identity is not fully known (an open label set, or a
+    // kept label whose values a regex or the input decide), two different
+    // expressions may well write different series (`code=~"2.."` and
+    // `code=~"5.."` kept by `by (code)`; one alert name with two conditions):
+    // they are compared by their expression too. Only where every output
+    // label is fixed do different expressions collide.
+    let fully_fixed =
+        !q.sem.labels.is_open()
+            && q.sem.labels.known.iter().all(|(k, l)| {
+                k == "__name__" || labels.contains_key(k.as_str()) && l.fixed.is_some()
+            });
+    let shape = if fully_fixed {
+        String::new()
+    } else {
+        let text: String = q
+            .query
+            .text()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        format!("\u{1}{text}")
+    };
     let kind = if q.rule.is_alert() { "alert" } else { "record" };
     let name = q.rule.name().map(|n| n.value.as_str()).unwrap_or("");
-    let mut key = format!("{kind}\u{0}{name}");
+    let mut key = format!("{kind}\u{0}{name}{shape}");
     for (k, v) in labels {
         key.push('\u{0}');
         key.push_str(k);
