@@ -119,7 +119,7 @@ fn kind_name(alert: bool) -> &'static str {
 
 impl Rule for DuplicateRule {
     fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
-        let file = cx.file.clone();
+        let file = cx.file;
         // identity -> first span: linear in the file size
         let mut seen: HashMap<String, Span> = HashMap::new();
         for (group, rule) in rf.rules() {
@@ -141,7 +141,7 @@ impl Rule for DuplicateRule {
                         ),
                     )
                     .label("duplicate")
-                    .related(&file, first, "first defined here")
+                    .related(file, first, "first defined here")
                     .help("remove one, or give them distinguishing labels");
                 }
                 Entry::Vacant(v) => {

@@ -85,7 +85,8 @@ fn named_as_dimension(parsed: &Parsed, label: &str) -> bool {
 /// `label_replace`, `label_join`).
 fn check_outputs(cx: &mut Ctx<'_>, q: &crate::rules::query::RuleQuery<'_>) {
     use crate::analysis::semantics::{Origin, Presence};
-    let text = cx.file.text.clone();
+    let file = cx.file;
+    let text: &str = &file.text;
     let what = if q.rule.is_alert() {
         "alert"
     } else {
@@ -93,7 +94,7 @@ fn check_outputs(cx: &mut Ctx<'_>, q: &crate::rules::query::RuleQuery<'_>) {
     };
     let labels = &q.sem.labels;
     for (stage, span) in labels.open_parsers() {
-        let sp = q.span(&text, span.clone());
+        let sp = q.span(text, span.clone());
         cx.report(
             &META,
             sp,
@@ -116,7 +117,7 @@ fn check_outputs(cx: &mut Ctx<'_>, q: &crate::rules::query::RuleQuery<'_>) {
             };
             if proven {
                 if let Some(span) = &l.span {
-                    let sp = q.span(&text, span.clone());
+                    let sp = q.span(text, span.clone());
                     cx.report(
                         &META,
                         sp,
@@ -140,7 +141,7 @@ fn check_outputs(cx: &mut Ctx<'_>, q: &crate::rules::query::RuleQuery<'_>) {
             .find(|s| cx.policy.is_forbidden_label(s))
         {
             let Some(span) = &l.span else { continue };
-            let sp = q.span(&text, span.clone());
+            let sp = q.span(text, span.clone());
             cx.report(
                 &META,
                 sp,
@@ -264,7 +265,8 @@ fn query(cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
 /// Dashboard labels outside queries: legend templates that show a label,
 /// and variables that enumerate one.
 fn dashboard(cx: &mut Ctx<'_>, d: &Dashboard) {
-    let text = cx.file.text.clone();
+    let file = cx.file;
+    let text: &str = &file.text;
     // Legend templates name the labels the panel shows.
     for (p, t) in d.targets() {
         let Some(legend) = &t.legend else { continue };
@@ -275,7 +277,7 @@ fn dashboard(cx: &mut Ctx<'_>, d: &Dashboard) {
                     .unwrap_or_else(|| "annotation".into());
                 cx.report(
                     &META,
-                    legend.sub_span(&text, r),
+                    legend.sub_span(text, r),
                     format!("legend of {who} shows forbidden label `{name}`: the query keeps it as a dimension"),
                 )
                 .label("legend template")

@@ -20,7 +20,7 @@ const CHANGING: &[&str] = &["$value", ".Value", "query "];
 
 impl Rule for AlertLabelValue {
     fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
-        let file = cx.file.clone();
+        let file = cx.file;
         for (_, rule) in rf.alerts() {
             for (key, value) in &rule.labels {
                 let v = &value.value;

@@ -30,13 +30,14 @@ fn reliable(source: &KindSource) -> bool {
 impl Rule for CounterRaw {
     fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
         let Some(q) = rule_query(cx, q) else { return };
-        let text = cx.file.text.clone();
+        let file = cx.file;
+        let text: &str = &file.text;
         for e in &q.sem.events {
             if let Event::CounterRaw { how, span, source } = e {
                 if !reliable(source) {
                     continue;
                 }
-                let sp = q.span(&text, span.clone());
+                let sp = q.span(text, span.clone());
                 cx.report(
                     &META,
                     sp,

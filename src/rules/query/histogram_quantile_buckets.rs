@@ -21,7 +21,7 @@ crate::declare_rule! {
 impl Rule for HistogramQuantileBuckets {
     fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
         let Some(q) = rule_query(cx, q) else { return };
-        let file = cx.file.clone();
+        let file = cx.file;
         for e in &q.sem.events {
             match e {
                 Event::QuantileWithoutLe { span, dropped_at } => {
@@ -34,7 +34,7 @@ impl Rule for HistogramQuantileBuckets {
                     d.label("no `le`");
                     if let Some(at) = dropped_at {
                         let at = q.span(&file.text, at.clone());
-                        d.related(&file, at, "`le` is removed here");
+                        d.related(file, at, "`le` is removed here");
                     }
                     d.help("keep `le` in the aggregation: `sum by (le, ...) (rate(x_bucket[5m]))`");
                 }

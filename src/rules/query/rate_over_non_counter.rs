@@ -28,7 +28,8 @@ pub fn describe_source(s: &KindSource) -> String {
 impl Rule for RateOverNonCounter {
     fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
         let Some(q) = rule_query(cx, q) else { return };
-        let text = cx.file.text.clone();
+        let file = cx.file;
+        let text: &str = &file.text;
         for e in &q.sem.events {
             if let Event::RateOverNonCounter {
                 func,
@@ -37,7 +38,7 @@ impl Rule for RateOverNonCounter {
                 source,
             } = e
             {
-                let sp = q.span(&text, span.clone());
+                let sp = q.span(text, span.clone());
                 cx.report(
                     &META,
                     sp,

@@ -19,7 +19,7 @@ crate::declare_rule! {
 impl Rule for TemplateLabelMissing {
     fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
         let Some(q) = rule_query(cx, q) else { return };
-        let file = cx.file.clone();
+        let file = cx.file;
         if !q.rule.is_alert() || q.sem.too_complex.is_some() {
             return;
         }
@@ -52,7 +52,7 @@ impl Rule for TemplateLabelMissing {
                 d.label("not in the query's output");
                 if let Some(ds) = dropped {
                     let at = q.span(&file.text, ds);
-                    d.related(&file, at, format!("`{name}` is removed here"));
+                    d.related(file, at, format!("`{name}` is removed here"));
                 }
                 d.help(if kept.is_empty() {
                     "the query outputs no labels; keep the label in the query (`by (...)`) or remove the reference".to_string()

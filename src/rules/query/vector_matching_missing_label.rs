@@ -19,10 +19,11 @@ crate::declare_rule! {
 impl Rule for VectorMatchingMissingLabel {
     fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
         let Some(q) = rule_query(cx, q) else { return };
-        let text = cx.file.text.clone();
+        let file = cx.file;
+        let text: &str = &file.text;
         for e in &q.sem.events {
             if let Event::MatchingMissing { label, side, span } = e {
-                let sp = q.span(&text, span.clone());
+                let sp = q.span(text, span.clone());
                 cx.report(
                     &META,
                     sp,
