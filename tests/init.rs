@@ -6,28 +6,6 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
-
-fn findings(dir: &std::path::Path) -> Vec<(String, String)> {
-    let r = o11ylint(
-        dir,
-        &["check", "--format", "json", "--fail-on", "never"],
-        None,
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let v: Value = serde_json::from_str(&r.stdout).unwrap();
-    v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["name"].as_str().unwrap().to_string(),
-                d["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
 
 fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

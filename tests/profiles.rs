@@ -45,27 +45,6 @@ fn repo(policy: Option<&str>) -> tempfile::TempDir {
     dir
 }
 
-fn findings(dir: &std::path::Path) -> Vec<(String, String)> {
-    let r = o11ylint(
-        dir,
-        &["check", "--format", "json", "--fail-on", "never"],
-        None,
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let v: Value = serde_json::from_str(&r.stdout).unwrap();
-    v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["name"].as_str().unwrap().to_string(),
-                d["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn without_a_policy_file_the_generic_profile_applies() {
     let dir = repo(None);

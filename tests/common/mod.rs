@@ -206,3 +206,25 @@ pub fn sarif_schema() -> Option<(PathBuf, &'static str)> {
         Some((p, ""))
     }
 }
+
+/// `check --format json` on `dir` (exit 0 required): each finding's rule name and message.
+pub fn findings(dir: &Path) -> Vec<(String, String)> {
+    let r = o11ylint(
+        dir,
+        &["check", "--format", "json", "--fail-on", "never"],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
