@@ -187,6 +187,9 @@ pub struct Dashboards {
 pub struct RuleConfig {
     pub enabled: Option<bool>,
     pub severity: Option<String>,
+    /// `duplicate-rule` only (the schema refuses it elsewhere): `file`
+    /// compares the rules of each file, `folder` also the files of one folder.
+    pub scope: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -652,6 +655,9 @@ impl Policy {
                     if c.severity.is_some() {
                         cfg.severity = c.severity.clone();
                     }
+                    if c.scope.is_some() {
+                        cfg.scope = c.scope.clone();
+                    }
                 }
             }
         };
@@ -905,6 +911,39 @@ mod tests {
         assert_eq!(
             errs[1].help.as_deref(),
             Some("did you mean `forbidden-label`?")
+        );
+    }
+
+    #[test]
+    fn duplicate_rule_scope_is_a_setting_of_that_rule_only() {
+        let load = |text: &str| {
+            Policy::load(
+                &[("o11ylint.yaml".into(), text.into())],
+                crate::rules::catalog(),
+            )
+        };
+        // generic says `file`, openbao `folder`; overrides apply per path
+        let p = load("overrides:\n  - paths: [\"a/**\"]\n    rules: {OL700: {scope: folder}}\n")
+            .unwrap();
+        let scope = |p: &Policy, rel: &str| {
+            p.rule_config("OL700", "duplicate-rule", rel)
+                .scope
+                .unwrap_or_default()
+        };
+        assert_eq!(scope(&p, "b/x.yaml"), "file");
+        assert_eq!(scope(&p, "a/x.yaml"), "folder");
+        let p = load("extends: openbao\n").unwrap();
+        assert_eq!(scope(&p, "generated/prometheus/x.yaml"), "folder");
+        // an unknown value, and `scope` on another rule, are refused with a location
+        let errs = load("rules:\n  duplicate-rule: {scope: repo}\n").unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].message.contains("scope"), "{}", errs[0].message);
+        let errs = load("rules:\n  runbook-link: {scope: folder}\n").unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].message.contains("unknown key `scope`"),
+            "{}",
+            errs[0].message
         );
     }
 }

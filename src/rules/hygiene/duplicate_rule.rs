@@ -1,8 +1,9 @@
 //! Two rules that would produce the same series: the same name and the same
 //! output identity (static labels, and the labels the expression's equality
 //! matchers fix and its output keeps). Compared across the groups of a file,
-//! as promtool's duplicate check does, and across the files of one folder
-//! (loaded together by a `rule_files` glob) in the repository phase.
+//! as promtool's duplicate check does, and, with `scope: folder`, across the
+//! files of one folder (loaded together by a `rule_files` glob) in the
+//! repository phase.
 
 use std::collections::hash_map::{Entry, HashMap};
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ crate::declare_rule! {
         severity: Warning,
         fix: None,
         summary: "Two rules with the same name and output identity: they write the same series",
+        settings: "scope: file | folder  (compare the rules of each file, or also the rule files of one folder; default file)",
     }
 }
 
@@ -117,6 +119,17 @@ fn kind_name(alert: bool) -> &'static str {
     }
 }
 
+/// Whether the rules of file `rel` are compared with the other rule files of
+/// its folder (`rules.duplicate-rule.scope: folder`, per path through
+/// `overrides`); `file`, the generic profile's setting, when unset.
+pub fn folder_scope(policy: &crate::policy::Policy, rel: &str) -> bool {
+    policy
+        .rule_config(META.code, META.name, rel)
+        .scope
+        .as_deref()
+        == Some("folder")
+}
+
 impl Rule for DuplicateRule {
     fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
         let file = cx.file;
@@ -153,7 +166,15 @@ impl Rule for DuplicateRule {
 
     fn check_repo(&self, cx: &mut RepoCtx<'_>) {
         let folder = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d).to_string();
-        let mut ids: Vec<&RuleIdentity> = cx.facts.rule_identities.iter().collect();
+        // Only files whose effective `scope` is `folder` take part: a
+        // folder of unrelated copies (a vendored corpus) says `file`.
+        let policy = cx.policy;
+        let mut ids: Vec<&RuleIdentity> = cx
+            .facts
+            .rule_identities
+            .iter()
+            .filter(|id| folder_scope(policy, &id.file.display))
+            .collect();
         ids.sort_by(|a, b| {
             (a.file.display.as_str(), a.span.start).cmp(&(b.file.display.as_str(), b.span.start))
         });
