@@ -72,7 +72,7 @@ corpus-check: build
 	  --report $(REPORTS)/promtool-agreement.md
 
 ## Scaffold a rule: its file, mod and registry lines, page and fixture folders
-##   make new-rule NAME=panel-description FAMILY=hygiene CODE=OL718 [SUMMARY="..."]
+##   make new-rule NAME=panel-description FAMILY=dashboards CODE=OL718 [SUMMARY="..."]
 new-rule:
 	@test -n "$(NAME)" -a -n "$(FAMILY)" -a -n "$(CODE)" || { echo "usage: make new-rule NAME=kebab-name FAMILY=hygiene CODE=OL7xx [SUMMARY=...]"; exit 2; }
 	python3 scripts/new-rule.py "$(NAME)" "$(FAMILY)" "$(CODE)" $(if $(SUMMARY),--summary "$(SUMMARY)")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Scaffold a rule: `make new-rule NAME=panel-description FAMILY=hygiene CODE=OL718`.
+"""Scaffold a rule: `make new-rule NAME=panel-description FAMILY=dashboards CODE=OL718`.
 
 Writes the three things a rule is and the two lines that register it:
   src/rules/<family>/<name>.rs      declare_rule! and an `impl Rule` with one hook
@@ -27,7 +27,9 @@ FAMILIES = {  # directory -> (Family variant, code digit)
     "severity": ("Severity", "5"),
     "prefix": ("Prefix", "6"),
     "hygiene": ("Hygiene", "7"),
+    "dashboards": ("Dashboards", "7"),
     "contracts": ("Contracts", "8"),
+    "query": ("Query", "9"),
 }
 
 RULE = '''//! {summary}

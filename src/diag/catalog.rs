@@ -14,6 +14,7 @@ pub enum Family {
     Severity,
     Prefix,
     Hygiene,
+    Dashboards,
     Contracts,
     Query,
 }
@@ -29,6 +30,7 @@ impl Family {
             Family::Severity => "severity",
             Family::Prefix => "prefix",
             Family::Hygiene => "hygiene",
+            Family::Dashboards => "dashboards",
             Family::Contracts => "contracts",
             Family::Query => "query",
         }
@@ -45,6 +47,7 @@ impl Family {
             Family::Severity => '5',
             Family::Prefix => '6',
             Family::Hygiene => '7',
+            Family::Dashboards => '7',
             Family::Contracts => '8',
             Family::Query => '9',
         }

@@ -74,6 +74,7 @@ macro_rules! declare_rule {
 }
 
 pub mod contracts;
+pub mod dashboards;
 pub mod facts;
 pub mod hygiene;
 pub mod labels;
@@ -371,14 +372,14 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &hygiene::invalid_duration::InvalidDuration,
         &hygiene::alert_without_condition::AlertWithoutCondition,
         &hygiene::regex_literal_matcher::RegexLiteralMatcher,
-        &hygiene::dashboard_identity::DashboardIdentity,
-        &hygiene::panel_id_unique::PanelIdUnique,
-        &hygiene::panel_grid::PanelGrid,
-        &hygiene::panel_title::PanelTitle,
-        &hygiene::panel_unit::PanelUnit,
-        &hygiene::datasource_language::DatasourceLanguage,
-        &hygiene::rate_interval::RateInterval,
-        &hygiene::dashboard_variables::DashboardVariables,
+        &dashboards::dashboard_identity::DashboardIdentity,
+        &dashboards::panel_id_unique::PanelIdUnique,
+        &dashboards::panel_grid::PanelGrid,
+        &dashboards::panel_title::PanelTitle,
+        &dashboards::panel_unit::PanelUnit,
+        &dashboards::datasource_language::DatasourceLanguage,
+        &dashboards::rate_interval::RateInterval,
+        &dashboards::dashboard_variables::DashboardVariables,
         &contracts::unknown_metric::UnknownMetric,
         &contracts::contract_schema::ContractSchema,
         &contracts::duplicate_contract_id::DuplicateContractId,
@@ -491,7 +492,7 @@ mod tests {
             std::path::PathBuf::from("a.json"),
             String::new(),
         );
-        let m = &hygiene::panel_title::META;
+        let m = &dashboards::panel_title::META;
         let here = finding(&policy, m, "a.json", &file, Span::empty(0), "x");
         assert_eq!(here.map(|d| d.severity), Some(crate::diag::Severity::Error));
         assert!(finding(&policy, m, "legacy/a.json", &file, Span::empty(0), "x").is_none());

@@ -10,7 +10,7 @@ crate::declare_rule! {
     pub struct PanelIdUnique {
         code: "OL711",
         name: "panel-id-unique",
-        family: Hygiene,
+        family: Dashboards,
         severity: Warning,
         fix: None,
         summary: "Two panels of one dashboard with the same id",

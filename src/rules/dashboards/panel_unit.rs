@@ -7,7 +7,7 @@ crate::declare_rule! {
     pub struct PanelUnit {
         code: "OL714",
         name: "panel-unit",
-        family: Hygiene,
+        family: Dashboards,
         severity: Warning,
         fix: None,
         summary: "A panel unit that is not one of Grafana's unit ids",

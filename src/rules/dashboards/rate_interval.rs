@@ -12,7 +12,7 @@ crate::declare_rule! {
     pub struct RateInterval {
         code: "OL716",
         name: "rate-interval",
-        family: Hygiene,
+        family: Dashboards,
         severity: Warning,
         fix: None,
         summary: "A dashboard rate()/increase() window that is fixed or uses $__interval instead of $__rate_interval",

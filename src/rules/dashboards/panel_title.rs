@@ -8,7 +8,7 @@ crate::declare_rule! {
     pub struct PanelTitle {
         code: "OL713",
         name: "panel-title",
-        family: Hygiene,
+        family: Dashboards,
         severity: Warning,
         fix: None,
         summary: "A panel without a title",

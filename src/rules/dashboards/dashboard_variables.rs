@@ -12,7 +12,7 @@ crate::declare_rule! {
     pub struct DashboardVariables {
         code: "OL717",
         name: "dashboard-variables",
-        family: Hygiene,
+        family: Dashboards,
         severity: Warning,
         fix: None,
         summary: "A dashboard variable referenced but not defined, or defined but never used",

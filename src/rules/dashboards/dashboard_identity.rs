@@ -9,7 +9,7 @@ crate::declare_rule! {
     pub struct DashboardIdentity {
         code: "OL710",
         name: "dashboard-identity",
-        family: Hygiene,
+        family: Dashboards,
         severity: Warning,
         fix: None,
         summary: "A dashboard without a uid or title, or with a uid Grafana refuses",

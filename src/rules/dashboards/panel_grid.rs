@@ -9,7 +9,7 @@ crate::declare_rule! {
     pub struct PanelGrid {
         code: "OL712",
         name: "panel-grid",
-        family: Hygiene,
+        family: Dashboards,
         severity: Warning,
         fix: None,
         summary: "A panel outside the 24-column grid, without a size, or overlapping another",

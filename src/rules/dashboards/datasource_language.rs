@@ -8,7 +8,7 @@ crate::declare_rule! {
     pub struct DatasourceLanguage {
         code: "OL715",
         name: "datasource-language",
-        family: Hygiene,
+        family: Dashboards,
         severity: Error,
         fix: None,
         summary: "A dashboard query in another language than its datasource's (LogQL sent to Prometheus)",
