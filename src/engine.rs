@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::artifact::{self, Artifact};
 use crate::diag::{Diagnostic, Prerender, Summary};
 use crate::policy::Policy;
-use crate::rules::{self, meta, syntax, Ctx, FileFacts, RepoCtx};
+use crate::rules::{self, meta, syntax, Ctx, FileFacts, RepoCtx, RepoIndex};
 use crate::source::guard::{self, Guard, Links};
 use crate::source::walk::{self, ReadError, Walked};
 use crate::source::{rel_of, FileRef, SourceFile, Span};
@@ -115,6 +115,8 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
             other => other,
         })
         .collect();
+    // what rules may know of the repository beyond their file, read once
+    let index = RepoIndex::new(&root_abs, policy);
     let job = |w: &Walked| -> FileResult {
         match w {
             Walked::File(p) => {
@@ -126,7 +128,9 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
                     Links::Within(&root_abs)
                 };
                 let g = Guard::new(opts.max_file_bytes, links);
-                let mut r = guarded(p, &root_abs, policy, || lint_read(p, &root_abs, policy, g));
+                let mut r = guarded(p, &root_abs, policy, || {
+                    lint_read(p, &root_abs, &index, policy, g)
+                });
                 if opts.detach {
                     detach(&mut r.diagnostics, opts.prerender);
                 }
@@ -190,7 +194,7 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
         facts.merge(r.facts);
     }
     let mut repo = RepoCtx {
-        root: &root_abs,
+        repo: &index,
         policy,
         facts: &facts,
         whole_repo: opts.whole_repo,
@@ -333,13 +337,20 @@ pub fn lint_path(path: &Path, root: &Path, policy: &Policy, max_bytes: u64) -> F
     lint_read(
         path,
         root,
+        &RepoIndex::new(root, policy),
         policy,
         Guard::new(max_bytes, Links::Within(root)),
     )
 }
 
 /// Read `path` through the guarded reader, then lint it.
-pub fn lint_read(path: &Path, root: &Path, policy: &Policy, g: Guard<'_>) -> FileResult {
+pub fn lint_read(
+    path: &Path,
+    root: &Path,
+    repo: &RepoIndex,
+    policy: &Policy,
+    g: Guard<'_>,
+) -> FileResult {
     let rel = rel_of(root, path);
     // The valid prefix of a non-UTF-8 file is kept so the position shows.
     let mut prefix = Vec::new();
@@ -354,7 +365,7 @@ pub fn lint_read(path: &Path, root: &Path, policy: &Policy, g: Guard<'_>) -> Fil
     match read {
         Ok(text) => {
             let file = SourceFile::new(rel.clone(), path.to_path_buf(), text);
-            lint_file(&file, &rel, root, policy)
+            lint_file_in(&file, &rel, repo, policy)
         }
         Err(e) => {
             let (text, span, message) = match e {
@@ -391,8 +402,14 @@ pub fn lint_read(path: &Path, root: &Path, policy: &Policy, g: Guard<'_>) -> Fil
     }
 }
 
-/// Lint text already in memory (files, `--stdin`, the language server).
+/// Lint text already in memory (files, `--stdin`, the language server), as
+/// the file `rel` of the repository at `root`.
 pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> FileResult {
+    lint_file_in(file, rel, &RepoIndex::new(root, policy), policy)
+}
+
+/// [`lint_file`] with the repository's index already built (one per run).
+pub fn lint_file_in(file: &FileRef, rel: &str, repo: &RepoIndex, policy: &Policy) -> FileResult {
     let mut result = FileResult::default();
     let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     let mut docs: Vec<yaml::Node> = Vec::new();
@@ -461,7 +478,7 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
         inline::parse_yaml(&file.text, &docs)
     };
     drop(docs);
-    let mut cx = Ctx::new(file, rel, root, policy);
+    let mut cx = Ctx::new(file, rel, repo, policy);
     cx.diags = load_diags;
     if result.checked {
         let queries = artifact.queries();
@@ -492,9 +509,23 @@ pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> Fil
 /// A panic becomes an `internal-error` finding under the policy, as for files
 /// on disk ([`guarded`]).
 pub fn lint_buffer(text: String, rel: &str, root: &Path, policy: &Policy) -> Outcome {
+    lint_buffer_in(text, rel, root, &RepoIndex::new(root, policy), policy)
+}
+
+/// [`lint_buffer`] with an index of the repository at `root` the caller
+/// keeps (the language server, between saves).
+pub fn lint_buffer_in(
+    text: String,
+    rel: &str,
+    root: &Path,
+    repo: &RepoIndex,
+    policy: &Policy,
+) -> Outcome {
     let path = root.join(rel);
     let file = SourceFile::new(rel.to_string(), path.clone(), text);
-    let mut r = guarded(&path, root, policy, || lint_file(&file, rel, root, policy));
+    let mut r = guarded(&path, root, policy, || {
+        lint_file_in(&file, rel, repo, policy)
+    });
     r.finish_suppressions(policy);
     let mut out = Outcome {
         diagnostics: r.diagnostics,

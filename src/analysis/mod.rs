@@ -1,9 +1,10 @@
 //! Analyses over artifacts and parsed queries, between the artifact models
 //! and `rules/`, computed once and shared by every rule: what a query outputs
 //! (labels, value kind: [`semantics`]), which log streams a LogQL selector
-//! can read ([`streams`]) and how log lines flow through an Alloy pipeline
-//! ([`alloy_flow`]).
+//! can read ([`streams`]) how log lines flow through an Alloy pipeline
+//! ([`alloy_flow`]), and the repository as rules see it ([`repo`]).
 
 pub mod alloy_flow;
+pub mod repo;
 pub mod semantics;
 pub mod streams;

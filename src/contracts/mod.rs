@@ -300,7 +300,7 @@ pub struct Contracts {
 }
 
 /// Why contracts could not be loaded for generation.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LoadError {
     pub file: String,
     pub message: String,
@@ -370,9 +370,20 @@ pub fn read_sources(root: &Path) -> (Vec<ContractSource>, Vec<LoadError>) {
 /// Files with schema errors are reported, not skipped: generation must not
 /// run on half a profile.
 pub fn load(root: &Path) -> Result<Contracts, Vec<LoadError>> {
-    let (sources, mut errors) = read_sources(root);
+    let (sources, errors) = read_sources(root);
+    assemble(&sources, &errors)
+}
+
+/// The typed contracts of `sources` (as [`read_sources`] gives them, with
+/// its `errors`); every problem listed when any contract does not load.
+pub fn assemble(
+    sources: &[ContractSource],
+    errors: &[LoadError],
+) -> Result<Contracts, Vec<LoadError>> {
+    let mut errors = errors.to_vec();
     let mut out = Contracts::default();
     for ContractSource { rel, doc: c, .. } in sources {
+        let rel = rel.clone();
         if c.kind.is_none() {
             errors.push(LoadError {
                 file: rel,
@@ -391,11 +402,11 @@ pub fn load(root: &Path) -> Result<Contracts, Vec<LoadError>> {
             });
             continue;
         }
-        match c.typed {
-            Some(Typed::Metrics(m)) => out.metrics.push((rel, m)),
-            Some(Typed::Alerts(a)) => out.alerts.push((rel, a)),
-            Some(Typed::Streams(s)) => out.streams.push((rel, s)),
-            Some(Typed::Dashboard(d)) => out.dashboards.push((rel, d)),
+        match &c.typed {
+            Some(Typed::Metrics(m)) => out.metrics.push((rel, m.clone())),
+            Some(Typed::Alerts(a)) => out.alerts.push((rel, a.clone())),
+            Some(Typed::Streams(s)) => out.streams.push((rel, s.clone())),
+            Some(Typed::Dashboard(d)) => out.dashboards.push((rel, d.clone())),
             None => errors.push(LoadError {
                 file: rel,
                 message: "contract does not match its model".into(),

@@ -206,6 +206,9 @@ struct Doc {
 pub struct Server {
     docs: HashMap<String, Doc>,
     policies: HashMap<PathBuf, Result<Policy, String>>,
+    /// Each repository's index (runbooks, contracts, ...), kept until a
+    /// document is saved.
+    indexes: HashMap<PathBuf, std::sync::Arc<crate::rules::RepoIndex>>,
     /// Documents changed since they were last linted (edits are coalesced).
     dirty: std::collections::BTreeSet<String>,
 }
@@ -334,7 +337,14 @@ impl Server {
                 doc.policy_error = None;
                 // a panic comes back as an internal-error finding, under the
                 // policy like every other (engine::guarded)
-                let outcome = engine::lint_buffer(text.clone(), &rel, &root, &policy);
+                let repo = self
+                    .indexes
+                    .entry(root.clone())
+                    .or_insert_with(|| {
+                        std::sync::Arc::new(crate::rules::RepoIndex::new(&root, &policy))
+                    })
+                    .clone();
+                let outcome = engine::lint_buffer_in(text.clone(), &rel, &root, &repo, &policy);
                 let file = crate::source::SourceFile::new(rel.clone(), root.join(&rel), text);
                 doc.diags = outcome
                     .diagnostics
@@ -416,6 +426,9 @@ impl Server {
                 if let (Some(text), Some(doc)) = (p.text, self.docs.get_mut(&key)) {
                     doc.text = text;
                 }
+                // a saved runbook or contract changes what rules know of
+                // the repository
+                self.indexes.clear();
                 if saved_policy {
                     // the policy changed: reload it and lint everything again
                     self.policies.clear();

@@ -87,8 +87,8 @@ pub mod streams;
 pub mod syntax;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
+pub use crate::analysis::repo::RepoIndex;
 use crate::artifact::contract::ContractArtifact;
 use crate::artifact::dashboard::{Dashboard, Panel};
 use crate::artifact::query::QueryRef;
@@ -97,6 +97,7 @@ use crate::artifact::Artifact;
 use crate::diag::Diagnostic;
 pub use crate::diag::{new_diagnostic, EmittedBy, Family, FixAvailability, RuleMeta};
 use crate::policy::Policy;
+pub use crate::source::normalize_rel;
 use crate::source::{FileRef, Span};
 use crate::syntax::alloy::Config as AlloyConfig;
 
@@ -196,7 +197,8 @@ pub struct Ctx<'a> {
     pub file: &'a FileRef,
     /// Repository-relative path with `/` separators.
     pub rel: &'a str,
-    pub root: &'a Path,
+    /// The repository beyond this file: rules read it, never the disk.
+    pub repo: &'a RepoIndex,
     pub policy: &'a Policy,
     pub diags: Vec<Diagnostic>,
     /// A finding of a rule the policy disables here, built and dropped (so
@@ -224,11 +226,16 @@ pub fn finding(
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(file: &'a FileRef, rel: &'a str, root: &'a Path, policy: &'a Policy) -> Ctx<'a> {
+    pub fn new(
+        file: &'a FileRef,
+        rel: &'a str,
+        repo: &'a RepoIndex,
+        policy: &'a Policy,
+    ) -> Ctx<'a> {
         Ctx {
             file,
             rel,
-            root,
+            repo,
             policy,
             diags: Vec::new(),
             muted: None,
@@ -275,7 +282,8 @@ impl<'a> Ctx<'a> {
 
 /// Everything a rule sees in the repository-wide phase.
 pub struct RepoCtx<'a> {
-    pub root: &'a Path,
+    /// The repository: rules read it, never the disk.
+    pub repo: &'a RepoIndex,
     pub policy: &'a Policy,
     /// Merged facts of every file checked.
     pub facts: &'a FileFacts,
@@ -436,25 +444,10 @@ pub fn find(name_or_code: &str) -> Option<&'static dyn Rule> {
         .find(|r| r.meta().name == name_or_code || r.meta().code.eq_ignore_ascii_case(name_or_code))
 }
 
-/// Normalise a repository-relative path (`a/./b/../c` -> `a/c`); `None` when
-/// it escapes the root.
-pub fn normalize_rel(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for p in path.split('/') {
-        match p {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn codes_and_names_are_unique_and_well_formed() {
@@ -497,7 +490,8 @@ mod tests {
         assert_eq!(here.map(|d| d.severity), Some(crate::diag::Severity::Error));
         assert!(finding(&policy, m, "legacy/a.json", &file, Span::empty(0), "x").is_none());
         // a rule's own report goes the same way
-        let mut cx = Ctx::new(&file, "legacy/a.json", Path::new("."), &policy);
+        let repo = RepoIndex::new(Path::new("."), &policy);
+        let mut cx = Ctx::new(&file, "legacy/a.json", &repo, &policy);
         cx.report(m, Span::empty(0), "x").help("dropped");
         assert!(cx.diags.is_empty());
     }

@@ -253,6 +253,22 @@ pub fn rel_of(root: &Path, p: &Path) -> String {
     display_path(root, &abs)
 }
 
+/// Normalise a repository-relative path (`a/./b/../c` -> `a/c`); `None` when
+/// it escapes the root.
+pub fn normalize_rel(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

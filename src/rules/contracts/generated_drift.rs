@@ -17,24 +17,20 @@ crate::declare_rule! {
 
 impl Rule for GeneratedDrift {
     fn check_repo(&self, cx: &mut RepoCtx<'_>) {
-        if !cx.whole_repo
-            || !cx.root.join("contracts").is_dir()
-            || !std::fs::symlink_metadata(cx.root.join(generate::OUT_DIR))
-                .is_ok_and(|m| m.is_dir() || m.file_type().is_symlink())
-        {
+        if !cx.whole_repo || !cx.repo.has_generated() {
             return;
         }
         let Ok(settings) = Settings::from_policy(cx.policy, None) else {
             return;
         };
         // Contracts that do not load are reported by contract-schema.
-        let Ok(contracts) = crate::contracts::load(cx.root) else {
+        let Ok(contracts) = cx.repo.contracts() else {
             return;
         };
         let Ok(outputs) = generate::generate(&contracts, &settings) else {
             return;
         };
-        for drift in generate::check(cx.root, &outputs) {
+        for drift in cx.repo.generated_drift(&outputs) {
             let rel = drift.path().to_string();
             if !cx.policy.rule_enabled(META.code, META.name, &rel) {
                 continue;
@@ -72,7 +68,7 @@ impl Rule for GeneratedDrift {
                     "delete it, or run `make generate`, which removes it".to_string(),
                 ),
             };
-            let file = SourceFile::new(rel.clone(), cx.root.join(&rel), text);
+            let file = SourceFile::new(rel.clone(), cx.repo.path_of(&rel), text);
             if let Some(mut d) = finding(cx.policy, &META, &rel, &file, span, message) {
                 d.label("drift").help(help);
                 cx.diags.push(d);

@@ -28,7 +28,7 @@ fn state_filter(text: &str, cat: &crate::analysis::semantics::Catalog) -> bool {
 
 impl Rule for AlertWithoutCondition {
     fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
-        let cat = crate::rules::query::catalog(cx.root, cx.policy);
+        let cat = cx.repo.catalog();
         for (_, rule) in rf.alerts() {
             let Some(expr) = &rule.expr else { continue };
             let has_condition = match &expr.parsed {

@@ -9,47 +9,13 @@ pub mod rate_over_non_counter;
 pub mod template_label_missing;
 pub mod vector_matching_missing_label;
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use crate::analysis::semantics::{self, Catalog, Semantics};
 use crate::artifact::query::{Owner, Parsed, QueryRef};
 use crate::artifact::rule_file::{Group, Rule as RuleDef};
-use crate::contracts::{read_sources, Typed};
-use crate::policy::Policy;
 use crate::rules::Ctx;
 use crate::source::Span;
-
-/// The metrics contracts of the repository at `root`, read once per run.
-/// (The language server keeps the first reading for its session.)
-pub fn catalog(root: &Path, policy: &Policy) -> Arc<Catalog> {
-    type Cache = Mutex<HashMap<PathBuf, Arc<Catalog>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(c) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(root) {
-        return c.clone();
-    }
-    let (sources, _errors) = read_sources(root);
-    let metrics: Vec<_> = sources
-        .iter()
-        .filter_map(|s| match &s.doc.typed {
-            Some(Typed::Metrics(m)) => Some(m),
-            _ => None,
-        })
-        .collect();
-    let c = Arc::new(Catalog::from_contracts(
-        &metrics,
-        &policy.source_prefix.prefixes,
-        &policy.source_prefix.recording_namespace,
-    ));
-    cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(root.to_path_buf())
-        .or_insert(c)
-        .clone()
-}
 
 /// The semantics of one expression of the query view; `None` when it does
 /// not parse (the syntax rules report that).
@@ -83,7 +49,7 @@ pub fn rule_query<'a>(cx: &Ctx<'_>, q: &QueryRef<'a>) -> Option<RuleQuery<'a>> {
     let (Owner::Alert { group, rule } | Owner::Recording { group, rule }) = q.owner else {
         return None;
     };
-    let cat = catalog(cx.root, cx.policy);
+    let cat = cx.repo.catalog();
     let sem = semantics_of(q, &cat)?;
     Some(RuleQuery {
         query: *q,

@@ -14,20 +14,18 @@
 //! that keeps its trailing lines (`|+`, `>+`), where an insertion would change
 //! more than the new line.
 
-use std::path::Path;
-
 use crate::artifact::rule_file::{Rule as RuleModel, RuleFile};
 use crate::artifact::Scalar;
 use crate::diag::Edit;
 use crate::policy::Policy;
-use crate::rules::normalize_rel;
+use crate::rules::{normalize_rel, RepoIndex};
 use crate::source::Span;
 
 /// The edit adding the conventional runbook link to the alert whose name is
 /// `name` (the `alert:` value), if the convention gives one that exists.
 pub fn missing_runbook_edit(
     text: &str,
-    root: &Path,
+    repo: &RepoIndex,
     policy: &Policy,
     rf: Option<&RuleFile>,
     name: &Scalar,
@@ -37,7 +35,7 @@ pub fn missing_runbook_edit(
         .alerts()
         .find(|(_, r)| r.alert.as_ref().is_some_and(|a| a.span == name.span))?;
     let rel = conventional_runbook(policy, &name.value)?;
-    if !root.join(&rel).is_file() {
+    if !repo.is_file(&rel) {
         return None;
     }
     let value = format!("{}{}", policy.runbooks.base_url, rel);

@@ -6,7 +6,7 @@ use crate::artifact::rule_file::RuleFile;
 use crate::artifact::Scalar;
 use crate::diag::Fix;
 use crate::rules::{normalize_rel, Ctx, RepoCtx, Rule};
-use crate::source::{walk, SourceFile, Span};
+use crate::source::{SourceFile, Span};
 
 crate::declare_rule! {
     pub struct RunbookLink {
@@ -96,39 +96,21 @@ impl Rule for RunbookLink {
         if !cx.whole_repo {
             return;
         }
-        let Some(dir) = normalize_rel(&cx.policy.runbooks.dir) else {
-            return;
-        };
-        if dir.is_empty() {
-            return;
-        }
-        // never through a symbolic link: `docs/runbooks -> /` would list
-        // (and quote) every Markdown file on the machine
-        let (runbooks, _link) = walk::list_in(cx.root, &dir, |p, t| {
-            t.is_file() && walk::has_extension(p, &["md"])
-        });
-        for rel in runbooks.iter().map(|r| format!("{dir}/{r}")) {
-            if cx.facts.runbooks_linked.contains(&rel) {
+        for rel in cx.repo.runbooks() {
+            if cx.facts.runbooks_linked.contains(rel) {
                 continue;
             }
             let name = rel.rsplit('/').next().unwrap_or("");
             if name.eq_ignore_ascii_case("README.md") || name.eq_ignore_ascii_case("index.md") {
                 continue;
             }
-            let text = crate::source::guard::read_text(
-                &cx.root.join(&rel),
-                crate::source::guard::Guard::new(
-                    walk::DEFAULT_MAX_FILE_BYTES,
-                    crate::source::guard::Links::Refuse,
-                ),
-            )
-            .unwrap_or_default();
+            let text = cx.repo.read_text(rel).unwrap_or_default();
             let first_line = text.lines().next().map(str::len).unwrap_or(0);
-            let file = SourceFile::new(rel.clone(), cx.root.join(&rel), text);
+            let file = SourceFile::new(rel.clone(), cx.repo.path_of(rel), text);
             let Some(mut d) = crate::rules::finding(
                 cx.policy,
                 &META,
-                &rel,
+                rel,
                 &file,
                 Span::new(0, first_line),
                 format!("orphan runbook: no alert links `{rel}`"),
@@ -163,7 +145,7 @@ fn check_alerts(cx: &mut Ctx<'_>, links: Vec<(Scalar, Option<Scalar>)>, rf: Opti
                 // when that runbook exists
                 let edit = super::runbook_fix::missing_runbook_edit(
                     &cx.file.text,
-                    cx.root,
+                    cx.repo,
                     cx.policy,
                     rf,
                     &name,
@@ -199,7 +181,7 @@ fn check_link(cx: &mut Ctx<'_>, value: &Scalar, dir: &str) {
             // first directory this repository does not have points into the
             // repository the rules were copied from: not checkable here.
             let top = rel.split('/').next().unwrap_or("");
-            if dir.is_empty() && rel.contains('/') && !cx.root.join(top).is_dir() {
+            if dir.is_empty() && rel.contains('/') && !cx.repo.is_dir(top) {
                 return;
             }
             if !dir.is_empty() && !rel.starts_with(&format!("{dir}/")) {
@@ -217,7 +199,7 @@ fn check_link(cx: &mut Ctx<'_>, value: &Scalar, dir: &str) {
                     format!("runbook `{rel}` is not a Markdown file"),
                 )
                 .label("runbook link");
-            } else if !cx.root.join(&rel).is_file() {
+            } else if !cx.repo.is_file(&rel) {
                 cx.report(
                     &META,
                     value.span.clone(),

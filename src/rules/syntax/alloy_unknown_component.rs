@@ -3,7 +3,6 @@
 
 use crate::syntax::alloy::Config;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::path::Path;
 
 use crate::rules::{Ctx, Rule};
 use crate::source::suggest::{closest, levenshtein};
@@ -68,7 +67,7 @@ impl Rule for AlloyUnknownComponent {
             return;
         }
         // Alloy loads every *.alloy file of a directory as one configuration
-        let siblings = sibling_ids(cx.root, cx.rel);
+        let siblings = cx.repo.alloy_ids_beside(cx.rel);
         for r in unresolved {
             if resolves_in(&siblings, &r) {
                 continue;
@@ -76,36 +75,6 @@ impl Rule for AlloyUnknownComponent {
             report(cx, &map, &r);
         }
     }
-}
-
-/// Component ids defined by the other `*.alloy` files of `rel`'s directory.
-fn sibling_ids(root: &Path, rel: &str) -> HashSet<String> {
-    let mut out = HashSet::new();
-    let dir = match rel.rfind('/') {
-        Some(i) => root.join(rel.get(..i).unwrap_or("")),
-        None => root.to_path_buf(),
-    };
-    let own = rel.rsplit('/').next().unwrap_or(rel);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return out;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name == own || !name.ends_with(".alloy") {
-            continue;
-        }
-        let guard = crate::source::guard::Guard::new(
-            crate::source::walk::DEFAULT_MAX_FILE_BYTES,
-            crate::source::guard::Links::Within(root),
-        );
-        let Ok(text) = crate::source::guard::read_text(&e.path(), guard) else {
-            continue;
-        };
-        for b in alloy::parse(&text).components() {
-            out.insert(b.id());
-        }
-    }
-    out
 }
 
 fn resolves_in(ids: &HashSet<String>, r: &Reference) -> bool {

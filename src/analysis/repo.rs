@@ -1,0 +1,212 @@
+//! The repository as rules see it: [`RepoIndex`].
+//!
+//! Rules never touch the file system. What they need to know about the
+//! repository beyond the file being checked (which runbooks exist, the
+//! contracts and the metric catalogue built from them, the Alloy files
+//! beside a configuration, what `generated/` holds) comes from one index
+//! the engine builds once per run and hands to every rule. Every read it
+//! makes goes through the guarded reader ([`crate::source::guard`]): regular
+//! files only, size-limited, no link leaving the repository (none at all
+//! under `contracts/`, runbooks and `generated/`). Each part is read the
+//! first time a rule asks for it and then kept for the rest of the run, so
+//! every rule of a run sees the same repository, and a run that needs no
+//! part reads nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::analysis::semantics::Catalog;
+use crate::contracts::generate::{self, Drift, Outputs};
+use crate::contracts::{self, ContractSource, Contracts, LoadError, Typed};
+use crate::policy::Policy;
+use crate::source::guard::{self, Guard, Links};
+use crate::source::walk::{self, DEFAULT_MAX_FILE_BYTES};
+use crate::syntax::alloy;
+
+/// The `*.alloy` files of one directory, each with the component ids it
+/// defines.
+type AlloyDir = Arc<Vec<(String, Vec<String>)>>;
+
+/// Read-only facts about the repository at one root, for the rules.
+pub struct RepoIndex {
+    root: PathBuf,
+    /// `runbooks.dir`, normalised (empty: no runbook directory).
+    runbooks_dir: String,
+    prefixes: Vec<String>,
+    recording_namespace: String,
+    contracts: OnceLock<(Vec<ContractSource>, Vec<LoadError>)>,
+    catalog: OnceLock<Arc<Catalog>>,
+    runbooks: OnceLock<Vec<String>>,
+    /// Memo of path questions: (is a file, is a directory).
+    paths: Mutex<HashMap<String, (bool, bool)>>,
+    /// Per directory, its Alloy files.
+    alloy: Mutex<HashMap<String, AlloyDir>>,
+}
+
+impl RepoIndex {
+    /// The index of the repository at `root` under `policy` (nothing is
+    /// read yet).
+    pub fn new(root: &Path, policy: &Policy) -> RepoIndex {
+        RepoIndex {
+            root: root.to_path_buf(),
+            runbooks_dir: crate::source::normalize_rel(&policy.runbooks.dir).unwrap_or_default(),
+            prefixes: policy.source_prefix.prefixes.clone(),
+            recording_namespace: policy.source_prefix.recording_namespace.clone(),
+            contracts: OnceLock::new(),
+            catalog: OnceLock::new(),
+            runbooks: OnceLock::new(),
+            paths: Mutex::new(HashMap::new()),
+            alloy: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The path of the repository file `rel` (for the findings' file
+    /// names; rules do not read it).
+    pub fn path_of(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// The contract files under `contracts/` (sorted) and why others did
+    /// not load.
+    pub fn contract_sources(&self) -> &(Vec<ContractSource>, Vec<LoadError>) {
+        self.contracts
+            .get_or_init(|| contracts::read_sources(&self.root))
+    }
+
+    /// The contracts, typed, for generation; every problem listed when any
+    /// does not load.
+    pub fn contracts(&self) -> Result<Contracts, Vec<LoadError>> {
+        let (sources, errors) = self.contract_sources();
+        contracts::assemble(sources, errors)
+    }
+
+    /// The metric catalogue of the metrics contracts (query semantics).
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog
+            .get_or_init(|| {
+                let metrics: Vec<_> = self
+                    .contract_sources()
+                    .0
+                    .iter()
+                    .filter_map(|s| match &s.doc.typed {
+                        Some(Typed::Metrics(m)) => Some(m),
+                        _ => None,
+                    })
+                    .collect();
+                Arc::new(Catalog::from_contracts(
+                    &metrics,
+                    &self.prefixes,
+                    &self.recording_namespace,
+                ))
+            })
+            .clone()
+    }
+
+    /// The Markdown files under the policy's runbook directory
+    /// (repository-relative, sorted); none when there is no directory or
+    /// the way there passes through a symbolic link.
+    pub fn runbooks(&self) -> &[String] {
+        self.runbooks.get_or_init(|| {
+            let dir = &self.runbooks_dir;
+            if dir.is_empty() {
+                return Vec::new();
+            }
+            let (files, _link) = walk::list_in(&self.root, dir, |p, t| {
+                t.is_file() && walk::has_extension(p, &["md"])
+            });
+            files.iter().map(|r| format!("{dir}/{r}")).collect()
+        })
+    }
+
+    /// The text of the repository file `rel`, through the guarded reader
+    /// with no symbolic link followed; `None` when it cannot be read so.
+    pub fn read_text(&self, rel: &str) -> Option<String> {
+        if guard::link_on_path(&self.root, rel).is_some() {
+            return None;
+        }
+        guard::read_text(
+            &self.root.join(rel),
+            Guard::new(DEFAULT_MAX_FILE_BYTES, Links::Refuse),
+        )
+        .ok()
+    }
+
+    fn stat(&self, rel: &str) -> (bool, bool) {
+        let mut memo = self.paths.lock().unwrap_or_else(|e| e.into_inner());
+        *memo.entry(rel.to_string()).or_insert_with(|| {
+            let p = self.root.join(rel);
+            (p.is_file(), p.is_dir())
+        })
+    }
+
+    /// Whether `rel` names a file of the repository.
+    pub fn is_file(&self, rel: &str) -> bool {
+        self.stat(rel).0
+    }
+
+    /// Whether `rel` names a directory of the repository.
+    pub fn is_dir(&self, rel: &str) -> bool {
+        self.stat(rel).1
+    }
+
+    /// The component ids the other `*.alloy` files of `rel`'s directory
+    /// define (Alloy loads a directory as one configuration).
+    pub fn alloy_ids_beside(&self, rel: &str) -> HashSet<String> {
+        let (dir, own) = match rel.rfind('/') {
+            Some(i) => (rel.get(..i).unwrap_or(""), rel.get(i + 1..).unwrap_or("")),
+            None => ("", rel),
+        };
+        let files = {
+            let mut memo = self.alloy.lock().unwrap_or_else(|e| e.into_inner());
+            memo.entry(dir.to_string())
+                .or_insert_with(|| Arc::new(self.read_alloy_dir(dir)))
+                .clone()
+        };
+        files
+            .iter()
+            .filter(|(name, _)| name != own)
+            .flat_map(|(_, ids)| ids.iter().cloned())
+            .collect()
+    }
+
+    fn read_alloy_dir(&self, dir: &str) -> Vec<(String, Vec<String>)> {
+        let dir = self.root.join(dir);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".alloy") {
+                continue;
+            }
+            let g = Guard::new(DEFAULT_MAX_FILE_BYTES, Links::Within(&self.root));
+            let Ok(text) = guard::read_text(&e.path(), g) else {
+                continue;
+            };
+            let ids = alloy::parse(&text)
+                .components()
+                .iter()
+                .map(|b| b.id())
+                .collect();
+            out.push((name, ids));
+        }
+        out.sort();
+        out
+    }
+
+    /// Whether the repository has a `contracts/` directory and a
+    /// `generated/` entry (a directory, or a link reported as drift).
+    pub fn has_generated(&self) -> bool {
+        self.is_dir("contracts")
+            && std::fs::symlink_metadata(self.root.join(generate::OUT_DIR))
+                .is_ok_and(|m| m.is_dir() || m.file_type().is_symlink())
+    }
+
+    /// How `generated/` differs from `outputs` (read through the guarded
+    /// reader, links never followed: see [`generate::check`]).
+    pub fn generated_drift(&self, outputs: &Outputs) -> Vec<Drift> {
+        generate::check(&self.root, outputs)
+    }
+}
