@@ -5,16 +5,21 @@
 //! - `fail/` must produce exactly the findings in `fail/expected.txt`, spans
 //!   included, and each finding's fix (`fix (safe|unsafe): title` and its
 //!   edits as `line:col-line:col => "replacement"`), so every rule's fix is
-//!   pinned by its fixture.
+//!   pinned by its fixture;
+//! - each `fail/` file that the rule's safe fixes change has the result
+//!   beside it as `<file>.fixed` (what one `check --fix` pass writes; clippy's
+//!   `.fixed`), and no other `.fixed` file exists there.
 //!
-//! `UPDATE_EXPECT=1 cargo test --test fixtures` rewrites `expected.txt` files
-//! (review the diff before committing).
+//! `UPDATE_EXPECT=1 cargo test --test fixtures` rewrites `expected.txt` and
+//! `.fixed` files (review the diff before committing).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use o11ylint::diag::Diagnostic;
 use o11ylint::engine::{self, Options};
+use o11ylint::outputs::fix;
 use o11ylint::policy::Policy;
 use o11ylint::rules;
 
@@ -179,6 +184,7 @@ fn fixtures() {
             let mine: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == code).collect();
             let got = render_expected(&mine);
             let exp_path = fail.join("expected.txt");
+            check_fixed(&name, &fail, &mine, update, &mut failures);
             if update {
                 std::fs::write(&exp_path, &got).unwrap();
                 continue;
@@ -197,4 +203,75 @@ fn fixtures() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Every `*.fixed` file under `dir`.
+fn fixed_files(dir: &Path, out: &mut BTreeSet<PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            fixed_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "fixed") {
+            out.insert(p);
+        }
+    }
+}
+
+/// The rule's safe fixes applied to each `fail/` file they touch (one pass,
+/// as `check --fix` applies non-conflicting fixes) must equal
+/// `<file>.fixed` beside it.
+fn check_fixed(
+    name: &str,
+    fail: &Path,
+    mine: &[&Diagnostic],
+    update: bool,
+    failures: &mut Vec<String>,
+) {
+    let mut by_file: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+    for d in mine.iter().filter(|d| d.fix.is_some()) {
+        by_file
+            .entry(d.file().to_string())
+            .or_default()
+            .push((*d).clone());
+    }
+    let mut wanted = BTreeSet::new();
+    for (rel, diags) in &by_file {
+        let file = diags[0].primary.file.clone();
+        let groups = fix::groups_for(diags, &file, false);
+        if groups.is_empty() {
+            continue;
+        }
+        let (fixed, _) = fix::apply(&file.text, &groups);
+        let path = fail.join(format!("{rel}.fixed"));
+        wanted.insert(path.clone());
+        if update {
+            std::fs::write(&path, &fixed).unwrap();
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(have) if have == fixed => {}
+            Ok(have) => {
+                let diff = similar::TextDiff::from_lines(&have, &fixed)
+                    .unified_diff()
+                    .header(&format!("{rel}.fixed"), "after the fixes")
+                    .to_string();
+                failures.push(format!("{name}/fail/{rel}.fixed differs:\n{diff}"));
+            }
+            Err(_) => failures.push(format!(
+                "{name}/fail/{rel}.fixed is missing: the rule's fixes change {rel}"
+            )),
+        }
+    }
+    let mut present = BTreeSet::new();
+    fixed_files(fail, &mut present);
+    for stale in present.difference(&wanted) {
+        if update {
+            std::fs::remove_file(stale).unwrap();
+        } else {
+            failures.push(format!(
+                "{} is not what any fix of {name} writes",
+                stale.display()
+            ));
+        }
+    }
 }
