@@ -83,7 +83,7 @@ pub fn metricsql(cx: &Ctx<'_>, expr: &str, e: &crate::syntax::promql::PromError)
     if e.budget {
         return Some(String::new());
     }
-    match crate::syntax::metricsql::construct(expr) {
+    match crate::syntax::metricsql::construct_at_error(expr, &e.message) {
         Some(_) if cx.policy.target == "victoriametrics" => None,
         Some(c) => Some(format!("the expression uses {c}, which PromQL lacks")),
         None => Some(String::new()),
