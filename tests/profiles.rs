@@ -30,6 +30,14 @@ const TEAM_RULES: &str = r#"groups:
           runbook_url: playbooks/api-down.md
       - alert: ApiTraces
         expr: sum by (trace_id) (rate(spans_total[5m])) > 0
+      - alert: DbReplicaLag
+        expr: pg_replication_lag_seconds > 30
+        annotations:
+          runbook_url: docs/ops/db-replica-lag.adoc
+      - alert: DbDown
+        expr: pg_up == 0
+        annotations:
+          playbook: docs/ops/
       - record: vault:raw:sum
         expr: sum(vault_core_active)
 "#;
@@ -39,6 +47,11 @@ fn repo(policy: Option<&str>) -> tempfile::TempDir {
     std::fs::create_dir_all(dir.path().join(".git")).unwrap();
     write(dir.path(), "rules/api.yaml", TEAM_RULES);
     write(dir.path(), "docs/runbooks/api-errors.md", "# API errors\n");
+    write(
+        dir.path(),
+        "docs/ops/db-replica-lag.adoc",
+        "= Replica lag\n",
+    );
     if let Some(p) = policy {
         write(dir.path(), "o11ylint.yaml", p);
     }
@@ -51,7 +64,8 @@ fn without_a_policy_file_the_generic_profile_applies() {
     let got = findings(dir.path());
     let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
     // a link under an alias key to a missing runbook in a directory this
-    // repository has is reported; the other alerts need no runbook
+    // repository has is reported; the other alerts need no runbook, and a
+    // runbook in another format (AsciiDoc) or a directory of them is fine
     assert!(
         got.iter().any(|(n, m)| n == "runbook-link"
             && m == "runbook `docs/runbooks/missing.md` does not exist"),
@@ -78,9 +92,9 @@ fn extends_openbao_brings_the_profile_conventions() {
     let dir = repo(Some("extends: openbao\n"));
     let got = findings(dir.path());
     let count = |rule: &str| got.iter().filter(|(n, _)| n == rule).count();
-    // `page`/`ticket` outside critical/warning/info/security, ApiDown and
-    // ApiTraces without severity
-    assert_eq!(count("severity-vocabulary"), 4, "{got:#?}");
+    // `page`/`ticket` outside critical/warning/info/security; ApiDown,
+    // ApiTraces, DbReplicaLag and DbDown without severity
+    assert_eq!(count("severity-vocabulary"), 6, "{got:#?}");
     // runbooks required: `runbook` is not the profile's key
     assert!(
         got.iter()

@@ -184,7 +184,21 @@ fn check_link(cx: &mut Ctx<'_>, value: &Scalar, dir: &str) {
             if dir.is_empty() && rel.contains('/') && !cx.repo.is_dir(top) {
                 return;
             }
-            if !dir.is_empty() && !rel.starts_with(&format!("{dir}/")) {
+            // Nor does it hold runbooks to one format: the link must lead
+            // somewhere (a page in any format, or a directory), that is all.
+            if dir.is_empty() {
+                if !cx.repo.is_file(&rel) && !cx.repo.is_dir(&rel) {
+                    cx.report(
+                        &META,
+                        value.span.clone(),
+                        format!("runbook `{rel}` does not exist"),
+                    )
+                    .label("no such file")
+                    .help(format!("write `{rel}` or fix the link"));
+                }
+                return;
+            }
+            if !rel.starts_with(&format!("{dir}/")) {
                 cx.report(
                     &META,
                     value.span.clone(),
