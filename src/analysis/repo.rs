@@ -37,7 +37,8 @@ pub struct RepoIndex {
     recording_namespace: String,
     contracts: OnceLock<(Vec<ContractSource>, Vec<LoadError>)>,
     catalog: OnceLock<Arc<Catalog>>,
-    runbooks: OnceLock<Vec<String>>,
+    /// The runbooks, and the symbolic link that stopped the listing.
+    runbooks: OnceLock<(Vec<String>, Option<String>)>,
     /// Memo of path questions: (is a file, is a directory).
     paths: Mutex<HashMap<String, (bool, bool)>>,
     /// Per directory, its Alloy files.
@@ -107,16 +108,31 @@ impl RepoIndex {
     /// (repository-relative, sorted); none when there is no directory or
     /// the way there passes through a symbolic link.
     pub fn runbooks(&self) -> &[String] {
+        &self.runbooks_listing().0
+    }
+
+    /// The symbolic link on the way to the runbook directory, if any (then
+    /// [`Self::runbooks`] lists nothing).
+    pub fn runbooks_link(&self) -> Option<&str> {
+        self.runbooks_listing().1.as_deref()
+    }
+
+    fn runbooks_listing(&self) -> &(Vec<String>, Option<String>) {
         self.runbooks.get_or_init(|| {
             let dir = &self.runbooks_dir;
             if dir.is_empty() {
-                return Vec::new();
+                return (Vec::new(), None);
             }
-            let (files, _link) = walk::list_in(&self.root, dir, |p, t| {
+            let (files, link) = walk::list_in(&self.root, dir, |p, t| {
                 t.is_file() && walk::has_extension(p, &["md"])
             });
-            files.iter().map(|r| format!("{dir}/{r}")).collect()
+            (files.iter().map(|r| format!("{dir}/{r}")).collect(), link)
         })
+    }
+
+    /// The first symbolic link on the way to `rel` (inclusive), if any.
+    pub fn link_on_path(&self, rel: &str) -> Option<String> {
+        guard::link_on_path(&self.root, rel)
     }
 
     /// The text of the repository file `rel`, through the guarded reader

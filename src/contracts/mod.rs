@@ -320,11 +320,17 @@ pub struct ContractSource {
 pub fn read_sources(root: &Path) -> (Vec<ContractSource>, Vec<LoadError>) {
     let dir = root.join("contracts");
     // a `contracts` link is not followed (as `check`'s walker does not)
-    let (files, _link) = walk::list_in(root, "contracts", |p, t| {
+    let (files, link) = walk::list_in(root, "contracts", |p, t| {
         t.is_file() && walk::has_extension(p, &["yaml", "yml"])
     });
     let mut sources = Vec::new();
     let mut errors = Vec::new();
+    if let Some(link) = link {
+        errors.push(LoadError {
+            file: link,
+            message: "is a symbolic link, which o11ylint does not follow: contracts are read only from a real `contracts/` directory in the repository".into(),
+        });
+    }
     for path in files.iter().map(|f| dir.join(f)) {
         let rel = crate::source::rel_of(root, &path);
         let guard = crate::source::guard::Guard::new(

@@ -66,6 +66,16 @@ pub fn walk(paths: &[PathBuf], respect_ignore: bool) -> Vec<Walked> {
                     if ft.is_dir() {
                         continue;
                     }
+                    // a link to a directory (`contracts -> ...`,
+                    // `docs/runbooks -> /`) is never walked; `--verbose`
+                    // says so whatever its name
+                    if ft.is_symlink() && fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+                        out.push(Walked::Skipped(
+                            path,
+                            "a symbolic link to a directory; not followed".into(),
+                        ));
+                        continue;
+                    }
                     if !has_candidate_extension(&path) {
                         out.push(Walked::Skipped(path, "extension not linted".into()));
                         continue;
@@ -73,9 +83,10 @@ pub fn walk(paths: &[PathBuf], respect_ignore: bool) -> Vec<Walked> {
                     if ft.is_symlink() {
                         match fs::metadata(&path) {
                             Ok(m) if m.is_file() => out.push(Walked::File(path)),
-                            Ok(_) => out.push(Walked::Skipped(
+                            Ok(_) => out.push(Walked::Error(
                                 path,
-                                "symbolic link to a directory is not followed".into(),
+                                "a symbolic link to something that is not a regular file; not read"
+                                    .into(),
                             )),
                             Err(e) => out.push(Walked::Error(path, io_message(&e))),
                         }

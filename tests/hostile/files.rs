@@ -321,3 +321,65 @@ fn m4_stdin_obeys_max_file_size() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("limit"));
 }
+
+/// S2/S4 and the robustness doc: a symbolic link to a directory is never
+/// followed, and o11ylint says so (`-v`, a finding where it matters, an
+/// error for `generate`), never silently.
+#[test]
+fn s4_symlinked_directories_are_reported_not_skipped_silently() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts"),
+        &outside.join("contracts"),
+    );
+    std::fs::create_dir(outside.join("notes")).unwrap();
+    std::fs::write(outside.join("notes/x.md"), "# x\n").unwrap();
+    let root = tmp.path().join("repo");
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::create_dir(root.join("docs")).unwrap();
+    std::fs::write(root.join("o11ylint.yaml"), "extends: openbao\n").unwrap();
+    symlink(outside.join("contracts"), root.join("contracts")).unwrap();
+    symlink(outside.join("notes"), root.join("docs/runbooks")).unwrap();
+    std::fs::write(
+        root.join("r.yaml"),
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        labels: {severity: warning}\n        annotations: {runbook_url: docs/runbooks/x.md}\n",
+    )
+    .unwrap();
+    let o = o11ylint(&root, &["check", "-v", "--format", "json"]);
+    let err = stderr(&o);
+    for link in ["contracts", "docs/runbooks"] {
+        assert!(
+            err.contains(&format!(
+                "skipped {link}: a symbolic link to a directory; not followed"
+            )),
+            "{link}: {err}"
+        );
+    }
+    let d = json_diags(&o);
+    let msgs: Vec<&str> = d
+        .iter()
+        .filter(|d| d["code"] == "OL400")
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("runbook directory `docs/runbooks`")
+                && m.contains("symbolic link `docs/runbooks`")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter().any(
+            |m| m.contains("runbook `docs/runbooks/x.md` is reached through the symbolic link")
+        ),
+        "{msgs:?}"
+    );
+    let g = o11ylint(&root, &["generate"]);
+    assert_eq!(g.status.code(), Some(1), "{}", stderr(&g));
+    assert!(
+        stderr(&g).contains("contracts: is a symbolic link"),
+        "{}",
+        stderr(&g)
+    );
+    assert!(!stderr(&g).contains(outside.to_str().unwrap()));
+}

@@ -96,6 +96,25 @@ impl Rule for RunbookLink {
         if !cx.whole_repo {
             return;
         }
+        if let Some(link) = cx.repo.runbooks_link() {
+            let dir = crate::source::normalize_rel(&cx.policy.runbooks.dir).unwrap_or_default();
+            let file = SourceFile::new(link.to_string(), cx.repo.path_of(link), String::new());
+            if let Some(mut d) = crate::rules::finding(
+                cx.policy,
+                &META,
+                link,
+                &file,
+                Span::empty(0),
+                format!(
+                    "the runbook directory `{dir}` is reached through the symbolic link `{link}`, which o11ylint does not follow: its runbooks are not checked"
+                ),
+            ) {
+                d.severity = d.severity.min(crate::diag::Severity::Warning);
+                d.primary.message = "symbolic link, not followed".into();
+                d.help(format!("make `{dir}` a real directory in the repository"));
+                cx.diags.push(d);
+            }
+        }
         for rel in cx.repo.runbooks() {
             if cx.facts.runbooks_linked.contains(rel) {
                 continue;
@@ -213,6 +232,21 @@ fn check_link(cx: &mut Ctx<'_>, value: &Scalar, dir: &str) {
                     format!("runbook `{rel}` is not a Markdown file"),
                 )
                 .label("runbook link");
+            } else if let Some(link) = rel
+                .rsplit_once('/')
+                .and_then(|(parent, _)| cx.repo.link_on_path(parent))
+            {
+                cx.report(
+                    &META,
+                    value.span.clone(),
+                    format!(
+                        "runbook `{rel}` is reached through the symbolic link `{link}`, which o11ylint does not follow"
+                    ),
+                )
+                .label("through a symbolic link")
+                .help(format!(
+                    "make `{link}` a real directory in the repository, so the runbook can be checked"
+                ));
             } else if !cx.repo.is_file(&rel) {
                 cx.report(
                     &META,
