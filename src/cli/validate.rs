@@ -45,6 +45,17 @@ pub struct ValidateArgs {
     /// Timeout of each request
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub timeout: String,
+    /// Deadline of the whole run: no request is sent after it and none
+    /// outlives it; the queries not sent are counted as skipped, and the
+    /// run exits 1
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub deadline: String,
+    /// Circuit breaker: after N requests in a row to one backend without an
+    /// answer (connection refused, timeout, 5xx after retries), its
+    /// remaining queries are not sent (counted as skipped; the run exits
+    /// 1). 0 turns it off
+    #[arg(long, value_name = "N", default_value_t = http::DEFAULT_MAX_FAILURES)]
+    pub max_failures: u32,
     /// Retries of a request answered with 5xx or 429 (exponential backoff
     /// from 250ms, at most 5s between attempts)
     #[arg(long, value_name = "N", default_value_t = 3)]
@@ -89,13 +100,20 @@ fn read_token(path: &Path) -> Result<String, String> {
 }
 
 /// The backend's own file, else the shared file, else its variable.
+/// A token with a control character is one configuration error naming
+/// where it came from (never one header error per query).
 fn token(own: Option<&Path>, shared: Option<&Path>, env: &str) -> Result<Option<String>, String> {
-    if let Some(p) = own.or(shared) {
-        return read_token(p).map(Some);
-    }
-    match std::env::var(env) {
-        Ok(v) if !v.trim().is_empty() => Ok(Some(v.trim().to_string())),
-        _ => Ok(None),
+    let (token, from) = if let Some(p) = own.or(shared) {
+        (read_token(p)?, format!("token file {}", p.display()))
+    } else {
+        match std::env::var(env) {
+            Ok(v) if !v.trim().is_empty() => (v.trim().to_string(), env.to_string()),
+            _ => return Ok(None),
+        }
+    };
+    match http::token_problem(&token) {
+        Some(why) => Err(format!("{}: {why}", crate::diag::escape::text(&from))),
+        None => Ok(Some(token)),
     }
 }
 
@@ -147,11 +165,17 @@ fn setup(args: &ValidateArgs) -> Result<Setup, String> {
         Some(p) => Some(http::load_ca(p)?),
         None => None,
     };
-    let settings = Settings {
-        timeout,
-        retries: args.retries,
-        backoff: Duration::from_millis(250),
-    };
+    let deadline = crate::syntax::duration::parse(&args.deadline)
+        .map_err(|e| format!("--deadline {}: {e}", args.deadline))?;
+    if deadline.as_secs() == 0 {
+        return Err("--deadline must be at least one second".into());
+    }
+    let mut settings = Settings::new(timeout, args.retries);
+    settings.deadline = Some((
+        std::time::Instant::now() + deadline,
+        format!("--deadline {}", args.deadline),
+    ));
+    settings.max_failures = args.max_failures;
     let shared = args.token_file.as_deref();
     let opts_prometheus = match &args.prometheus {
         Some(url) => {
@@ -276,7 +300,7 @@ pub fn run(args: &ValidateArgs) -> i32 {
     let _ = out.flush();
     let errors = report.count(Status::Error);
     let no_data = report.count(Status::NoData);
-    if errors > 0 || (args.fail_on_no_data && no_data > 0) {
+    if errors > 0 || report.not_sent() > 0 || (args.fail_on_no_data && no_data > 0) {
         EXIT_FINDINGS
     } else {
         EXIT_OK

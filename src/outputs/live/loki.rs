@@ -5,11 +5,10 @@
 //! `{"status":"success","data":{"resultType":"vector"|"matrix"|"streams","result":[...]}}`;
 //! errors come as plain text (`parse error at line 1, col 36: ...`) or JSON.
 
-use serde_json::Value;
-
-use super::http::{first_line, Client, Reply};
+use super::answer::{read, QueryShape, Strings};
+use super::http::Client;
 use super::prometheus::encode_segment;
-use super::{Failure, Fetched, QueryData};
+use super::{Fetched, QueryData};
 
 pub struct Loki {
     pub client: Client,
@@ -32,7 +31,7 @@ impl Loki {
             &[("query", query), ("time", &time)],
             &[(TENANT_HEADER, tenant)],
         );
-        read(reply, data_shape)
+        read(reply, QueryShape::data)
     }
 
     /// A log query over `start..end`, newest line first, at most `limit` lines.
@@ -57,7 +56,7 @@ impl Loki {
             ],
             &[(TENANT_HEADER, tenant)],
         );
-        read(reply, data_shape)
+        read(reply, QueryShape::data)
     }
 
     /// Values of `label` on the streams `selector` matches.
@@ -76,70 +75,8 @@ impl Loki {
             params.push(("query", s));
         }
         let reply = self.client.get(&path, &params, &[(TENANT_HEADER, tenant)]);
-        read(reply, |data| {
-            Some(
-                data.as_array()?
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect(),
-            )
-        })
+        read(reply, |s: Strings| s.0)
     }
-}
-
-fn data_shape(data: &Value) -> Option<QueryData> {
-    let result_type = data.get("resultType")?.as_str()?.to_string();
-    let series = match (result_type.as_str(), data.get("result")?) {
-        ("scalar" | "string", Value::Array(_)) => 1,
-        (_, Value::Array(a)) => a.len(),
-        _ => return None,
-    };
-    Some(QueryData {
-        result_type,
-        series,
-    })
-}
-
-fn read<T>(reply: Reply, data: impl FnOnce(&Value) -> Option<T>) -> Fetched<T> {
-    let (status, body, attempts) = match reply {
-        Reply::Answer {
-            status,
-            body,
-            attempts,
-        } => (status, body, attempts),
-        Reply::Failed { message, attempts } => {
-            return Fetched {
-                result: Err(Failure::Transport(message)),
-                attempts,
-            }
-        }
-    };
-    let json: Option<Value> = serde_json::from_str(&body).ok();
-    let result = if (200..300).contains(&status) {
-        let ok = json
-            .as_ref()
-            .filter(|j| j.get("status").and_then(Value::as_str) == Some("success"));
-        match ok.and_then(|j| j.get("data")).and_then(data) {
-            Some(d) => Ok(d),
-            None => Err(Failure::Backend {
-                status: Some(status),
-                message: "the answer is not the documented `data` shape".into(),
-            }),
-        }
-    } else {
-        let message = json
-            .as_ref()
-            .and_then(|j| {
-                j.get("error")
-                    .or_else(|| j.get("message"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .unwrap_or_else(|| first_line(&body));
-        Err(super::error_status(status, message))
-    };
-    Fetched { result, attempts }
 }
 
 /// Where a Loki parse error says it is (`parse error at line 2, col 7`:

@@ -26,6 +26,7 @@
 //! empty condition over existing series is "ok, not firing"; only an empty
 //! probe is "no data".
 
+pub mod answer;
 pub mod collect;
 pub mod http;
 pub mod loki;
@@ -86,6 +87,9 @@ pub enum Failure {
     },
     /// No answer at all (connection, TLS, timeout).
     Transport(String),
+    /// Not sent: the overall deadline passed or the backend's circuit
+    /// breaker opened (the query is counted as skipped, with this reason).
+    NotSent(String),
 }
 
 impl Failure {
@@ -100,10 +104,13 @@ impl Failure {
                 status: None,
                 message,
             } => message.clone(),
-            Failure::Transport(m) => m.clone(),
+            Failure::Transport(m) | Failure::NotSent(m) => m.clone(),
         }
     }
 }
+
+/// How the reason of a query that was not sent begins.
+pub const NOT_SENT: &str = "not sent: ";
 
 /// A request's result and how many times it was sent.
 #[derive(Debug, Clone)]
@@ -215,6 +222,15 @@ pub struct Report {
 impl Report {
     pub fn count(&self, status: Status) -> usize {
         self.outcomes.iter().filter(|o| o.status == status).count()
+    }
+
+    /// Queries not sent because the deadline passed or a circuit breaker
+    /// opened (the run did not finish).
+    pub fn not_sent(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.status == Status::Skipped && o.detail.starts_with(NOT_SENT))
+            .count()
     }
 
     /// (backend, category) -> counts per status, for the summary table.
@@ -549,6 +565,9 @@ fn failure_outcome(
     f: &Failure,
     attempts: u32,
 ) -> Outcome {
+    if let Failure::NotSent(why) = f {
+        return Outcome::skipped(why.clone());
+    }
     let q = interp.text.as_str();
     let (span, label, rejected) = match f {
         Failure::Rejected { message, .. } => {
@@ -760,6 +779,7 @@ fn run_job(profile: &Profile, job: &Job, vars: &Values, opts: &Options) -> Outco
                             "empty result, and the series it compares do not exist either".into(),
                             attempts,
                         ),
+                        Err(Failure::NotSent(why)) => Outcome::skipped(why),
                         Err(e) => no_data(
                             format!("empty result; its data probe failed: {}", e.message()),
                             attempts,

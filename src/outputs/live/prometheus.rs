@@ -3,10 +3,9 @@
 //! `{"status":"success","data":{"resultType":"vector","result":[...]}}` or
 //! `{"status":"error","errorType":"bad_data","error":"1:5: parse error: ..."}`.
 
-use serde_json::Value;
-
-use super::http::{first_line, Client, Reply};
-use super::{Failure, Fetched, QueryData};
+use super::answer::{read, QueryShape, Strings};
+use super::http::Client;
+use super::{Fetched, QueryData};
 
 pub struct Prometheus {
     pub client: Client,
@@ -29,22 +28,7 @@ impl Prometheus {
             &[("query", query), ("time", &time), ("timeout", &timeout)],
             &[],
         );
-        read(reply, |data| {
-            let result_type = data
-                .get("resultType")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            let series = match (result_type.as_str(), data.get("result")) {
-                ("scalar" | "string", Some(Value::Array(_))) => 1,
-                (_, Some(Value::Array(a))) => a.len(),
-                _ => return None,
-            };
-            Some(QueryData {
-                result_type,
-                series,
-            })
-        })
+        read(reply, QueryShape::data)
     }
 
     /// Values of `label` on the series `selector` matches between `start`
@@ -63,15 +47,7 @@ impl Prometheus {
             params.push(("match[]", s));
         }
         let reply = self.client.get(&path, &params, &[]);
-        read(reply, |data| {
-            let a = data.as_array()?;
-            Some(
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect(),
-            )
-        })
+        read(reply, |s: Strings| s.0)
     }
 }
 
@@ -86,51 +62,6 @@ pub fn encode_segment(s: &str) -> String {
         }
     }
     out
-}
-
-/// Turn a reply into data (via `data`, given the `data` member of a
-/// success answer) or a failure.
-fn read<T>(reply: Reply, data: impl FnOnce(&Value) -> Option<T>) -> Fetched<T> {
-    let (status, body, attempts) = match reply {
-        Reply::Answer {
-            status,
-            body,
-            attempts,
-        } => (status, body, attempts),
-        Reply::Failed { message, attempts } => {
-            return Fetched {
-                result: Err(Failure::Transport(message)),
-                attempts,
-            }
-        }
-    };
-    let json: Option<Value> = serde_json::from_str(&body).ok();
-    let api_status = json
-        .as_ref()
-        .and_then(|j| j.get("status"))
-        .and_then(Value::as_str);
-    let result = if (200..300).contains(&status) && api_status == Some("success") {
-        match json.as_ref().and_then(|j| j.get("data")).and_then(data) {
-            Some(d) => Ok(d),
-            None => Err(Failure::Backend {
-                status: Some(status),
-                message: "the answer is not the documented `data` shape".into(),
-            }),
-        }
-    } else {
-        let message = json
-            .as_ref()
-            .and_then(|j| {
-                let e = j.get("error").and_then(Value::as_str)?;
-                Some(match j.get("errorType").and_then(Value::as_str) {
-                    Some(t) if !t.is_empty() => format!("{e} ({t})"),
-                    _ => e.to_string(),
-                })
-            })
-            .unwrap_or_else(|| first_line(&body));
-        Err(super::error_status(status, message))
-    };
-    Fetched { result, attempts }
 }
 
 /// Where a Prometheus parse error says it is: `1:50: parse error: ...`

@@ -146,6 +146,24 @@ pub fn render(report: &Report, color: bool) -> String {
             if *n == 1 { "query" } else { "queries" }
         );
     }
+    // queries not sent (deadline, circuit breaker): one line per reason
+    let mut stopped: Vec<(&str, usize)> = Vec::new();
+    for o in &report.outcomes {
+        if o.status == Status::Skipped && o.detail.starts_with(super::NOT_SENT) {
+            match stopped.iter_mut().find(|(d, _)| *d == o.detail) {
+                Some((_, n)) => *n += 1,
+                None => stopped.push((&o.detail, 1)),
+            }
+        }
+    }
+    for (detail, n) in stopped {
+        let _ = writeln!(
+            out,
+            "error: {n} {} {}",
+            if n == 1 { "query" } else { "queries" },
+            crate::diag::escape::text(detail)
+        );
+    }
     out.push('\n');
     out.push_str(&table(report));
     out
