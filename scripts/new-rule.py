@@ -51,7 +51,8 @@ crate::declare_rule! {{
 impl Rule for {struct} {{
     // Implement the hooks for what the rule reads (see `Rule` in
     // src/rules/mod.rs): check_rule_file, check_rule, check_query,
-    // check_dashboard, check_panel, check_contract, check_alloy, check_repo.
+    // check_dashboard, check_panel, check_contract, check_alloy, file_facts,
+    // check_repo. What the rule knows of the repository comes from cx.repo.
     fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {{
         let _ = (cx, q);
     }}

@@ -480,8 +480,8 @@ pub fn lint_file_in(file: &FileRef, rel: &str, repo: &RepoIndex, policy: &Policy
     drop(docs);
     let mut cx = Ctx::new(file, rel, repo, policy);
     cx.diags = load_diags;
+    let queries = artifact.queries();
     if result.checked {
-        let queries = artifact.queries();
         for rule in rules::registry() {
             if cx.enabled(rule.meta()) {
                 rules::check_artifact(*rule, &mut cx, &artifact, &queries);
@@ -489,7 +489,12 @@ pub fn lint_file_in(file: &FileRef, rel: &str, repo: &RepoIndex, policy: &Policy
         }
     }
     let mut diags = std::mem::take(&mut cx.diags);
-    result.facts = rules::facts::collect(&artifact, file, policy);
+    // facts whatever is enabled: a disabled rule here must not make another
+    // file's finding appear (an orphan runbook, an unknown metric)
+    result.facts = crate::analysis::facts::collect(&artifact, &queries, file, policy);
+    for rule in rules::registry() {
+        rule.file_facts(&artifact, &queries, file, policy, &mut result.facts);
+    }
     apply_suppressions(&mut diags, &mut sups);
     if let Artifact::Dashboard(d) = &artifact {
         result.scoped = scoped::apply_file(&mut diags, d, file, policy);

@@ -75,7 +75,6 @@ macro_rules! declare_rule {
 
 pub mod contracts;
 pub mod dashboards;
-pub mod facts;
 pub mod hygiene;
 pub mod labels;
 pub mod meta;
@@ -86,8 +85,9 @@ pub mod severity;
 pub mod streams;
 pub mod syntax;
 
-use std::collections::BTreeSet;
-
+pub use crate::analysis::facts::{
+    ContractId, FieldRegexUse, FileFacts, MultilineField, RuleIdentity, SeriesUse,
+};
 pub use crate::analysis::repo::RepoIndex;
 use crate::artifact::contract::ContractArtifact;
 use crate::artifact::dashboard::{Dashboard, Panel};
@@ -100,97 +100,6 @@ use crate::policy::Policy;
 pub use crate::source::normalize_rel;
 use crate::source::{FileRef, Span};
 use crate::syntax::alloy::Config as AlloyConfig;
-
-/// A series name read somewhere, checked against what is defined in phase 2.
-#[derive(Debug, Clone)]
-pub struct SeriesUse {
-    pub name: String,
-    pub file: FileRef,
-    pub span: Span,
-}
-
-/// A contract id (metric name, alert name, stream id, dashboard uid) and
-/// where it is declared.
-#[derive(Debug, Clone)]
-pub struct ContractId {
-    pub kind: &'static str,
-    pub id: String,
-    pub file: FileRef,
-    pub span: Span,
-}
-
-/// A rule's output identity (`duplicate-rule` compares them across files).
-#[derive(Debug, Clone)]
-pub struct RuleIdentity {
-    pub key: String,
-    pub name: String,
-    pub alert: bool,
-    pub file: FileRef,
-    pub span: Span,
-}
-
-/// Facts a file contributes to repository-wide checks.
-#[derive(Debug, Default, Clone)]
-pub struct FileFacts {
-    /// Runbook files linked from alerts (rule files and alert contracts),
-    /// repository-relative with `/`.
-    pub runbooks_linked: BTreeSet<String>,
-    /// Series that exist: metrics-contract names (raw, for every source
-    /// prefix), recording rules of contracts and rule files.
-    pub series_defined: BTreeSet<String>,
-    /// Whether a metrics contract was seen (cross-checks on series run only then).
-    pub has_metrics_contract: bool,
-    /// Series read by dashboards and contract alerts, checked in phase 2.
-    pub series_used: Vec<SeriesUse>,
-    /// Contract ids with their declarations (duplicates across files).
-    pub contract_ids: Vec<ContractId>,
-    /// Recorded series (`level:metric:operation` names) read by rule files:
-    /// each must be defined by a recording rule or a contract.
-    pub recorded_used: Vec<SeriesUse>,
-    /// Output identities of the rules of rule files.
-    pub rule_identities: Vec<RuleIdentity>,
-    /// Stream fields a stream contract declares multi-line.
-    pub multiline_fields: Vec<MultilineField>,
-    /// LogQL regex label filters on extracted fields, checked in phase 2 by
-    /// `multiline-field-regex`.
-    pub field_regexes: Vec<FieldRegexUse>,
-}
-
-/// A stream field whose values can contain newlines, from a stream contract.
-#[derive(Debug, Clone)]
-pub struct MultilineField {
-    pub stream: String,
-    pub field: String,
-    pub file: FileRef,
-    pub span: Span,
-}
-
-/// A regex label filter (`| field =~ "re"`) after a parser stage, with the
-/// streams its selector can read (`streams` empty: the selector names none).
-#[derive(Debug, Clone)]
-pub struct FieldRegexUse {
-    /// Routing-label matchers of the selector: (operator is regex, value).
-    pub routing: Vec<(bool, String)>,
-    pub field: String,
-    pub pattern: String,
-    pub file: FileRef,
-    /// The pattern's string literal, quotes included.
-    pub span: Span,
-}
-
-impl FileFacts {
-    pub fn merge(&mut self, other: FileFacts) {
-        self.runbooks_linked.extend(other.runbooks_linked);
-        self.series_defined.extend(other.series_defined);
-        self.has_metrics_contract |= other.has_metrics_contract;
-        self.series_used.extend(other.series_used);
-        self.contract_ids.extend(other.contract_ids);
-        self.multiline_fields.extend(other.multiline_fields);
-        self.field_regexes.extend(other.field_regexes);
-        self.rule_identities.extend(other.rule_identities);
-        self.recorded_used.extend(other.recorded_used);
-    }
-}
 
 /// Everything a rule sees while checking one file.
 pub struct Ctx<'a> {
@@ -316,6 +225,19 @@ pub trait Rule: Declared + Sync + Send {
     fn check_contract(&self, _cx: &mut Ctx<'_>, _c: &ContractArtifact) {}
     /// An Alloy configuration.
     fn check_alloy(&self, _cx: &mut Ctx<'_>, _cfg: &AlloyConfig) {}
+    /// Phase 1, for every rule whether enabled or not: add what the rule's
+    /// phase 2 needs to the file's facts (most facts are gathered by
+    /// [`crate::analysis::facts::collect`]; this is for facts only one rule
+    /// reads).
+    fn file_facts(
+        &self,
+        _artifact: &Artifact,
+        _queries: &[QueryRef<'_>],
+        _file: &FileRef,
+        _policy: &Policy,
+        _facts: &mut FileFacts,
+    ) {
+    }
     /// Phase 2: the repository, on merged facts.
     fn check_repo(&self, _cx: &mut RepoCtx<'_>) {}
 }
@@ -447,6 +369,7 @@ pub fn find(name_or_code: &str) -> Option<&'static dyn Rule> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
     use std::path::Path;
 
     #[test]

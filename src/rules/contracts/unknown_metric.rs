@@ -32,7 +32,7 @@ const SYNTHETIC: &[&str] = &[
 
 impl Rule for UnknownMetric {
     /// Phase 2: every series read (dashboards and contract alerts, gathered
-    /// by `rules::facts` whatever is enabled; recorded series read by rule
+    /// by `analysis::facts` whatever is enabled; recorded series read by rule
     /// files) against what is defined.
     fn check_repo(&self, cx: &mut RepoCtx<'_>) {
         let facts = cx.facts;

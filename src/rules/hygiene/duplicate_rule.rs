@@ -11,8 +11,10 @@ use std::collections::BTreeMap;
 use crate::analysis::semantics::Presence;
 use crate::artifact::query::QueryRef;
 use crate::artifact::rule_file::RuleFile;
+use crate::artifact::Artifact;
+use crate::policy::Policy;
 use crate::rules::query::{rule_query, RuleQuery};
-use crate::rules::{finding, Ctx, RepoCtx, Rule, RuleIdentity};
+use crate::rules::{finding, Ctx, FileFacts, RepoCtx, Rule, RuleIdentity};
 use crate::source::{FileRef, Span};
 
 crate::declare_rule! {
@@ -77,7 +79,7 @@ fn identity(q: &RuleQuery<'_>) -> String {
 
 /// The output identities of a rule file's rules, first definitions only (a
 /// repeat inside the file is reported by the file check), for the
-/// cross-file comparison. Gathered by `rules::facts` whatever is enabled;
+/// cross-file comparison. Gathered by `file_facts` whatever is enabled;
 /// fixed matcher values do not depend on contracts, so no catalog is needed.
 pub fn identities(rf: &RuleFile, file: &FileRef) -> Vec<RuleIdentity> {
     let cat = crate::analysis::semantics::Catalog::empty();
@@ -131,6 +133,19 @@ pub fn folder_scope(policy: &crate::policy::Policy, rel: &str) -> bool {
 }
 
 impl Rule for DuplicateRule {
+    fn file_facts(
+        &self,
+        artifact: &Artifact,
+        _queries: &[QueryRef<'_>],
+        file: &FileRef,
+        _policy: &Policy,
+        facts: &mut FileFacts,
+    ) {
+        if let Artifact::Rules(rf) = artifact {
+            facts.rule_identities = identities(rf, file);
+        }
+    }
+
     fn check_rule_file(&self, cx: &mut Ctx<'_>, rf: &RuleFile) {
         let file = cx.file;
         // identity -> first span: linear in the file size

@@ -1,6 +1,7 @@
 //! Runbook links: present, resolvable, inside the runbook directory, and no
 //! orphans.
 
+pub use crate::analysis::facts::{resolve, Resolved};
 use crate::artifact::contract::ContractArtifact;
 use crate::artifact::rule_file::RuleFile;
 use crate::artifact::Scalar;
@@ -16,47 +17,6 @@ crate::declare_rule! {
         severity: Error,
         fix: Sometimes,
         summary: "Alerts link an existing runbook under the runbook directory; no runbook is orphaned",
-    }
-}
-
-/// How a `runbook_url` value resolves.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Resolved {
-    /// A repository-relative runbook path.
-    Local(String),
-    /// An external URL we cannot check.
-    External,
-    /// A template or other value we do not resolve.
-    Dynamic,
-    Invalid(String),
-}
-
-pub fn resolve(value: &str, base_url: &str) -> Resolved {
-    let v = value.trim();
-    if v.contains("{{") {
-        return Resolved::Dynamic;
-    }
-    let (path, from_url) = if !base_url.is_empty() && v.starts_with(base_url) {
-        (&v[base_url.len()..], true)
-    } else if v.contains("://") {
-        return Resolved::External;
-    } else {
-        (v, false)
-    };
-    let path = path.split(['#', '?']).next().unwrap_or("");
-    if path.is_empty() {
-        return Resolved::Invalid("empty runbook path".into());
-    }
-    if !from_url
-        && (path.starts_with('/') || path.starts_with('\\') || path.chars().nth(1) == Some(':'))
-    {
-        return Resolved::Invalid(format!(
-            "`{path}` is an absolute path; use a repository-relative one"
-        ));
-    }
-    match normalize_rel(path) {
-        Some(p) => Resolved::Local(p),
-        None => Resolved::Invalid(format!("`{path}` escapes the repository")),
     }
 }
 

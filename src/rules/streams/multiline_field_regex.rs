@@ -4,17 +4,19 @@
 //! (or after) `x`. Found on the OpenBao audit stream, whose `error` is
 //! go-multierror text (`"1 error occurred:\n\t* permission denied\n\n"`).
 //!
-//! Phase 1 (`rules::facts`, whatever is enabled) records every regex label
+//! Phase 1 (the `file_facts` hook, whatever is enabled) records every regex label
 //! filter after a parser stage (rule files, dashboards, contracts) with the
 //! routing-label matchers of its selector;
-//! the multi-line fields come from stream contracts (`rules::facts`). Phase 2
+//! the multi-line fields come from stream contracts (`analysis::facts`). Phase 2
 //! joins the two.
 
 use std::ops::Range;
 
 use crate::artifact::query::QueryRef;
+use crate::artifact::Artifact;
 use crate::diag::Fix;
-use crate::rules::{finding, FieldRegexUse, RepoCtx, Rule};
+use crate::policy::Policy;
+use crate::rules::{finding, FieldRegexUse, FileFacts, RepoCtx, Rule};
 use crate::source::{FileRef, Span};
 use crate::syntax::logql::{Expr, LabelFilter, MatchOp, Stage};
 
@@ -63,7 +65,7 @@ fn matchers<'a>(f: &'a LabelFilter, out: &mut Vec<&'a crate::syntax::logql::Matc
 /// field, pattern, span of the value in the expression text).
 type Found = (Vec<(bool, String)>, String, String, Range<usize>);
 
-/// Phase 1 (gathered as facts, whatever is enabled: `rules::facts`): the
+/// Phase 1 (gathered as facts, whatever is enabled: `file_facts`): the
 /// regex filters of one query, as repository facts.
 pub fn field_regexes(q: &QueryRef<'_>, file: &FileRef, routing_label: &str) -> Vec<FieldRegexUse> {
     let Some(e) = q.loki() else {
@@ -125,6 +127,21 @@ fn uses(e: &Expr, routing_label: &str) -> Vec<Found> {
 }
 
 impl Rule for MultilineFieldRegex {
+    fn file_facts(
+        &self,
+        _artifact: &Artifact,
+        queries: &[QueryRef<'_>],
+        file: &FileRef,
+        policy: &Policy,
+        facts: &mut FileFacts,
+    ) {
+        for q in queries {
+            facts
+                .field_regexes
+                .extend(field_regexes(q, file, &policy.streams.routing_label));
+        }
+    }
+
     fn check_repo(&self, cx: &mut RepoCtx<'_>) {
         let facts = cx.facts;
         for u in &facts.field_regexes {

@@ -3,26 +3,163 @@
 //! contracts, recording rules) and which are read (contract alerts and
 //! dashboards), which contract ids are declared where, and which runbooks
 //! alerts link (so a runbook is not orphaned because `runbook-link` is
-//! disabled where its alert lives).
+//! disabled where its alert lives). A fact only one rule reads is added by
+//! that rule's `file_facts` hook (rule identities, LogQL field regexes);
+//! rules read the merged facts in phase 2.
+
+use std::collections::BTreeSet;
 
 use crate::artifact::contract::{ContractArtifact, ExprRole};
-use crate::artifact::query::Parsed;
+use crate::artifact::query::{Owner, Parsed, QueryRef};
 use crate::artifact::Artifact;
 use crate::contracts::{record_name, Kind, Typed, SOURCE_PLACEHOLDER};
 use crate::policy::Policy;
-use crate::rules::{ContractId, FileFacts, SeriesUse};
-use crate::source::FileRef;
+use crate::source::{normalize_rel, FileRef, Span};
 
-pub fn collect(artifact: &Artifact, file: &FileRef, policy: &Policy) -> FileFacts {
+/// A series name read somewhere, checked against what is defined in phase 2.
+#[derive(Debug, Clone)]
+pub struct SeriesUse {
+    pub name: String,
+    pub file: FileRef,
+    pub span: Span,
+}
+
+/// A contract id (metric name, alert name, stream id, dashboard uid) and
+/// where it is declared.
+#[derive(Debug, Clone)]
+pub struct ContractId {
+    pub kind: &'static str,
+    pub id: String,
+    pub file: FileRef,
+    pub span: Span,
+}
+
+/// A rule's output identity (`duplicate-rule` compares them across files).
+#[derive(Debug, Clone)]
+pub struct RuleIdentity {
+    pub key: String,
+    pub name: String,
+    pub alert: bool,
+    pub file: FileRef,
+    pub span: Span,
+}
+
+/// Facts a file contributes to repository-wide checks.
+#[derive(Debug, Default, Clone)]
+pub struct FileFacts {
+    /// Runbook files linked from alerts (rule files and alert contracts),
+    /// repository-relative with `/`.
+    pub runbooks_linked: BTreeSet<String>,
+    /// Series that exist: metrics-contract names (raw, for every source
+    /// prefix), recording rules of contracts and rule files.
+    pub series_defined: BTreeSet<String>,
+    /// Whether a metrics contract was seen (cross-checks on series run only then).
+    pub has_metrics_contract: bool,
+    /// Series read by dashboards and contract alerts, checked in phase 2.
+    pub series_used: Vec<SeriesUse>,
+    /// Contract ids with their declarations (duplicates across files).
+    pub contract_ids: Vec<ContractId>,
+    /// Recorded series (`level:metric:operation` names) read by rule files:
+    /// each must be defined by a recording rule or a contract.
+    pub recorded_used: Vec<SeriesUse>,
+    /// Output identities of the rules of rule files.
+    pub rule_identities: Vec<RuleIdentity>,
+    /// Stream fields a stream contract declares multi-line.
+    pub multiline_fields: Vec<MultilineField>,
+    /// LogQL regex label filters on extracted fields, checked in phase 2 by
+    /// `multiline-field-regex`.
+    pub field_regexes: Vec<FieldRegexUse>,
+}
+
+/// A stream field whose values can contain newlines, from a stream contract.
+#[derive(Debug, Clone)]
+pub struct MultilineField {
+    pub stream: String,
+    pub field: String,
+    pub file: FileRef,
+    pub span: Span,
+}
+
+/// A regex label filter (`| field =~ "re"`) after a parser stage, with the
+/// streams its selector can read (`streams` empty: the selector names none).
+#[derive(Debug, Clone)]
+pub struct FieldRegexUse {
+    /// Routing-label matchers of the selector: (operator is regex, value).
+    pub routing: Vec<(bool, String)>,
+    pub field: String,
+    pub pattern: String,
+    pub file: FileRef,
+    /// The pattern's string literal, quotes included.
+    pub span: Span,
+}
+
+impl FileFacts {
+    pub fn merge(&mut self, other: FileFacts) {
+        self.runbooks_linked.extend(other.runbooks_linked);
+        self.series_defined.extend(other.series_defined);
+        self.has_metrics_contract |= other.has_metrics_contract;
+        self.series_used.extend(other.series_used);
+        self.contract_ids.extend(other.contract_ids);
+        self.multiline_fields.extend(other.multiline_fields);
+        self.field_regexes.extend(other.field_regexes);
+        self.rule_identities.extend(other.rule_identities);
+        self.recorded_used.extend(other.recorded_used);
+    }
+}
+
+/// How a runbook link (`runbook_url`, a contract alert's `runbook`)
+/// resolves.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A repository-relative runbook path.
+    Local(String),
+    /// An external URL we cannot check.
+    External,
+    /// A template or other value we do not resolve.
+    Dynamic,
+    Invalid(String),
+}
+
+pub fn resolve(value: &str, base_url: &str) -> Resolved {
+    let v = value.trim();
+    if v.contains("{{") {
+        return Resolved::Dynamic;
+    }
+    let (path, from_url) = if !base_url.is_empty() && v.starts_with(base_url) {
+        (&v[base_url.len()..], true)
+    } else if v.contains("://") {
+        return Resolved::External;
+    } else {
+        (v, false)
+    };
+    let path = path.split(['#', '?']).next().unwrap_or("");
+    if path.is_empty() {
+        return Resolved::Invalid("empty runbook path".into());
+    }
+    if !from_url
+        && (path.starts_with('/') || path.starts_with('\\') || path.chars().nth(1) == Some(':'))
+    {
+        return Resolved::Invalid(format!(
+            "`{path}` is an absolute path; use a repository-relative one"
+        ));
+    }
+    match normalize_rel(path) {
+        Some(p) => Resolved::Local(p),
+        None => Resolved::Invalid(format!("`{path}` escapes the repository")),
+    }
+}
+
+pub fn collect(
+    artifact: &Artifact,
+    queries: &[QueryRef<'_>],
+    file: &FileRef,
+    policy: &Policy,
+) -> FileFacts {
     let mut f = FileFacts::default();
-    for q in artifact.queries() {
+    for q in queries {
         // recorded series (`level:metric:operation`) read by rule files,
         // checked by unknown-metric
-        if matches!(
-            q.owner,
-            crate::artifact::query::Owner::Alert { .. }
-                | crate::artifact::query::Owner::Recording { .. }
-        ) {
+        if matches!(q.owner, Owner::Alert { .. } | Owner::Recording { .. }) {
             if let Some(a) = q.parsed.prom() {
                 for m in a.facts.metrics.iter().filter(|m| m.name.contains(':')) {
                     f.recorded_used.push(SeriesUse {
@@ -33,16 +170,9 @@ pub fn collect(artifact: &Artifact, file: &FileRef, policy: &Policy) -> FileFact
                 }
             }
         }
-        f.field_regexes
-            .extend(crate::rules::streams::multiline_field_regex::field_regexes(
-                &q,
-                file,
-                &policy.streams.routing_label,
-            ));
     }
     match artifact {
         Artifact::Rules(rf) => {
-            f.rule_identities = crate::rules::hygiene::duplicate_rule::identities(rf, file);
             for (_, r) in rf.rules() {
                 if let Some(rec) = &r.record {
                     f.series_defined.insert(rec.value.clone());
@@ -94,7 +224,6 @@ pub fn collect(artifact: &Artifact, file: &FileRef, policy: &Policy) -> FileFact
 
 /// A runbook link that resolves to a repository path counts as linking it.
 fn linked(value: &str, policy: &Policy, f: &mut FileFacts) {
-    use crate::rules::runbooks::runbook_link::{resolve, Resolved};
     if let Resolved::Local(rel) = resolve(value, &policy.runbooks.base_url) {
         f.runbooks_linked.insert(rel);
     }
@@ -154,7 +283,7 @@ fn contract(c: &ContractArtifact, file: &FileRef, policy: &Policy, f: &mut FileF
                 let multiline = field.get("multiline").and_then(|n| n.as_str()) == Some("true");
                 if let (true, Some((_, name))) = (multiline, field.entry("name")) {
                     if let Some(n) = name.as_str() {
-                        f.multiline_fields.push(crate::rules::MultilineField {
+                        f.multiline_fields.push(MultilineField {
                             stream: id.to_string(),
                             field: n.to_string(),
                             file: file.clone(),
