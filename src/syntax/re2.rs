@@ -231,6 +231,17 @@ fn syntax_reason(s: &str) -> String {
 }
 
 /// Check a Go pattern without keeping the compiled program.
+/// Whether `rust` (a pattern `translate` produced) parses, without
+/// compiling it: for callers that compile it next anyway.
+pub fn check_syntax(rust: &str) -> Result<(), Re2Error> {
+    regex_syntax::ParserBuilder::new()
+        .nest_limit(1000)
+        .build()
+        .parse(&format!("^(?s:{rust})$"))
+        .map(|_| ())
+        .map_err(|e| Re2Error::Syntax(syntax_reason(&e.to_string())))
+}
+
 pub fn check(pattern: &str) -> Result<(), Re2Error> {
     compile_anchored(pattern).map(|_| ())
 }

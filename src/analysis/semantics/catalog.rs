@@ -98,10 +98,14 @@ impl Catalog {
                 }
             }
         }
-        Catalog {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            series,
-        }
+        // An empty catalog shares the empty one's memo entries (id 0): a
+        // repository without metrics contracts analyses each text once.
+        let id = if series.is_empty() {
+            Catalog::default().id
+        } else {
+            NEXT_ID.fetch_add(1, Ordering::Relaxed)
+        };
+        Catalog { id, series }
     }
 
     /// For test catalogs: series name -> (kind, labels).

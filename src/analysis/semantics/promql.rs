@@ -17,10 +17,9 @@ use crate::syntax::promql::{self as syn, LabelRole, Tok};
 
 /// Analyse `text`; `None` when it does not parse.
 pub fn analyze(text: &str, catalog: &Catalog) -> Option<Semantics> {
-    let a = syn::analyze(text).ok()?;
-    // The adapter refused everything promql-parser could panic on, so the
-    // second parse is safe; it is done once per distinct text (memo).
-    let expr = promql_parser::parser::parse(text).ok()?;
+    // The adapter's own parse (Go regexes rewritten, everything
+    // promql-parser could panic on refused first), its AST handed over.
+    let (a, expr) = syn::analyze_with_ast(text)?;
     let mut w = Walker {
         text,
         tokens: &a.tokens,

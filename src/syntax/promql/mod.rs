@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use lrpar::{Lexeme, Lexer};
 use promql_parser::parser::token::{self, TokenId};
+use promql_parser::parser::Expr;
 
 mod errors;
 mod facts;
@@ -142,7 +143,9 @@ fn go_regexes(q: &str, tokens: &[Tok]) -> Result<Option<String>, PromError> {
         let raw = tok_text(q, &w[1]);
         let value = unquote(raw);
         let span = w[1].start..w[1].end;
-        let rust = match re2::translate(&value).and_then(|r| re2::check(&value).map(|_| r)) {
+        // Syntax only: promql-parser compiles the regex right after, and its
+        // size limit (below ours) reports a program too large.
+        let rust = match re2::translate(&value).and_then(|r| re2::check_syntax(&r).map(|_| r)) {
             Ok(r) => r,
             Err(Re2Error::Syntax(why)) => {
                 return Err(PromError {
@@ -271,8 +274,9 @@ pub struct Facts {
 }
 
 /// What the rules need of a query: its tokens (positions) and the facts
-/// taken from the AST. The AST itself is dropped after analysis: it holds a
-/// compiled regex per `=~` matcher, and a 10,000-rule file kept 10,000 of them.
+/// taken from the AST. The AST is not part of it: it holds a compiled regex
+/// per `=~` matcher, and a 10,000-rule file kept 10,000 of them; the memo
+/// keeps it only until the query-semantics layer takes it.
 #[derive(Debug, Clone)]
 pub struct Analysis {
     pub tokens: Vec<Tok>,
@@ -285,7 +289,10 @@ pub struct Analysis {
 const MEMO_MAX_ENTRIES: usize = 65_536;
 const MEMO_MAX_QUERY: usize = 4_096;
 
-type Memo = std::sync::Mutex<std::collections::HashMap<String, Result<Analysis, PromError>>>;
+/// Each entry keeps the AST of a query that parsed until the query-semantics
+/// layer takes it (`analyze_with_ast`), so a distinct text is parsed once.
+type Entry = (Result<Analysis, PromError>, Option<Expr>);
+type Memo = std::sync::Mutex<std::collections::HashMap<String, Entry>>;
 
 fn memo() -> &'static Memo {
     static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
@@ -294,20 +301,39 @@ fn memo() -> &'static Memo {
 
 pub fn analyze(query: &str) -> Result<Analysis, PromError> {
     if query.len() > MEMO_MAX_QUERY {
-        return analyze_uncached(query);
+        return analyze_uncached(query).map(|(a, _)| a);
     }
-    if let Some(hit) = memo().lock().unwrap_or_else(|e| e.into_inner()).get(query) {
+    if let Some((hit, _)) = memo().lock().unwrap_or_else(|e| e.into_inner()).get(query) {
         return hit.clone();
     }
-    let result = analyze_uncached(query);
+    let (result, ast) = match analyze_uncached(query) {
+        Ok((a, e)) => (Ok(a), Some(e)),
+        Err(e) => (Err(e), None),
+    };
     let mut m = memo().lock().unwrap_or_else(|e| e.into_inner());
     if m.len() < MEMO_MAX_ENTRIES {
-        m.insert(query.to_string(), result.clone());
+        m.insert(query.to_string(), (result.clone(), ast));
     }
     result
 }
 
-fn analyze_uncached(query: &str) -> Result<Analysis, PromError> {
+/// The analysis of `query` with promql-parser's AST, for the query-semantics
+/// layer (once per distinct text): the AST `analyze` kept is handed over and
+/// leaves the memo; otherwise the query is parsed here. `None` when it does
+/// not parse.
+pub fn analyze_with_ast(query: &str) -> Option<(Analysis, Expr)> {
+    if query.len() <= MEMO_MAX_QUERY {
+        let mut m = memo().lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((Ok(a), ast)) = m.get_mut(query) {
+            if let Some(e) = ast.take() {
+                return Some((a.clone(), e));
+            }
+        }
+    }
+    analyze_uncached(query).ok()
+}
+
+fn analyze_uncached(query: &str) -> Result<(Analysis, Expr), PromError> {
     if query.trim().is_empty() {
         return Err(PromError {
             message: "empty expression".into(),
@@ -366,7 +392,7 @@ fn analyze_uncached(query: &str) -> Result<Analysis, PromError> {
         }
     };
     let facts = collect_facts(query, &expr, &tokens);
-    Ok(Analysis { tokens, facts })
+    Ok((Analysis { tokens, facts }, expr))
 }
 
 fn lex(query: &str) -> Result<Vec<Tok>, String> {
