@@ -359,9 +359,17 @@ impl Transfer<'_> {
                     s.extend(extra);
                 }
             }
-            "stage.label_drop" => {
-                if let Some(lit) = values
-                    .and_then(strings)
+            // the routing label named in the list of labels dropped, or
+            // packed into the line (and so dropped as a label)
+            name @ ("stage.label_drop" | "stage.pack") => {
+                let list = if name == "stage.pack" {
+                    "labels"
+                } else {
+                    "values"
+                };
+                if let Some(lit) = st
+                    .attr(list)
+                    .and_then(|a| strings(&a.value))
                     .and_then(|v| v.into_iter().find(|l| l.value == self.routing))
                 {
                     s = set_route(
@@ -384,21 +392,6 @@ impl Transfer<'_> {
                             },
                         );
                     }
-                }
-            }
-            "stage.pack" => {
-                if let Some(lit) = st
-                    .attr("labels")
-                    .and_then(|a| strings(&a.value))
-                    .and_then(|v| v.into_iter().find(|l| l.value == self.routing))
-                {
-                    s = set_route(
-                        &s,
-                        &Route::Unset {
-                            at: sp(&lit.span),
-                            dropped: true,
-                        },
-                    );
                 }
             }
             "stage.tenant" => {

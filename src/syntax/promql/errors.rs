@@ -136,25 +136,32 @@ pub(super) fn locate_lex_error(q: &str, message: &str) -> Span {
         });
         at
     };
+    // the unmatched opening (`open`) or closing bracket of a pair
+    let unmatched = |open: bool, l: char, r: char| {
+        let at = if open {
+            unmatched_open(q, l, r)
+        } else {
+            unmatched_close(q, l, r)
+        };
+        at.map(|i| char_span(q, i)).unwrap_or(whole.clone())
+    };
+    // the second opening bracket `l` (nested where it may not be)
+    let second_open = |l: char| {
+        let open = q.find(l)?;
+        let second = q[open + 1..].find(l)?;
+        Some(char_span(q, open + 1 + second))
+    };
     if message.starts_with("unclosed left parenthesis") || message.starts_with("too many left") {
-        return unmatched_open(q, '(', ')')
-            .map(|i| char_span(q, i))
-            .unwrap_or(whole);
+        return unmatched(true, '(', ')');
     }
     if message.starts_with("unexpected right parenthesis") {
-        return unmatched_close(q, '(', ')')
-            .map(|i| char_span(q, i))
-            .unwrap_or(whole);
+        return unmatched(false, '(', ')');
     }
     if message.starts_with("unexpected right brace") {
-        return unmatched_close(q, '{', '}')
-            .map(|i| char_span(q, i))
-            .unwrap_or(whole);
+        return unmatched(false, '{', '}');
     }
     if message.starts_with("unexpected right bracket") {
-        return unmatched_close(q, '[', ']')
-            .map(|i| char_span(q, i))
-            .unwrap_or(whole);
+        return unmatched(false, '[', ']');
     }
     if message.starts_with("unterminated quoted string") || message.starts_with("escape sequence") {
         return last_unterminated_quote(q)
@@ -162,14 +169,10 @@ pub(super) fn locate_lex_error(q: &str, message: &str) -> Span {
             .unwrap_or(whole);
     }
     if message.contains("end of input inside braces") {
-        return unmatched_open(q, '{', '}')
-            .map(|i| char_span(q, i))
-            .unwrap_or(whole);
+        return unmatched(true, '{', '}');
     }
     if message.contains("end of input inside brackets") {
-        return unmatched_open(q, '[', ']')
-            .map(|i| char_span(q, i))
-            .unwrap_or(whole);
+        return unmatched(true, '[', ']');
     }
     if message.starts_with("unknown escape sequence") {
         if let Some(c) = quoted_char(message) {
@@ -180,17 +183,13 @@ pub(super) fn locate_lex_error(q: &str, message: &str) -> Span {
         }
     }
     if message.contains("unexpected left brace '{' inside braces") {
-        if let Some(open) = q.find('{') {
-            if let Some(second) = q[open + 1..].find('{') {
-                return char_span(q, open + 1 + second);
-            }
+        if let Some(span) = second_open('{') {
+            return span;
         }
     }
     if message.contains("unexpected left brace '[' inside brackets") {
-        if let Some(open) = q.find('[') {
-            if let Some(second) = q[open + 1..].find('[') {
-                return char_span(q, open + 1 + second);
-            }
+        if let Some(span) = second_open('[') {
+            return span;
         }
     }
     if message.contains("colon(:)") {

@@ -9,24 +9,24 @@ use super::*;
 
 mod pipeline;
 
-/// Range aggregation functions.
-const RANGE_FUNCS: &[&str] = &[
-    "rate",
-    "rate_counter",
-    "count_over_time",
-    "bytes_over_time",
-    "bytes_rate",
-    "absent_over_time",
-    "sum_over_time",
-    "avg_over_time",
-    "min_over_time",
-    "max_over_time",
-    "stddev_over_time",
-    "stdvar_over_time",
-    "quantile_over_time",
-    "first_over_time",
-    "last_over_time",
+/// Grouping keywords of aggregations, of vector matching, and of the side
+/// a many-to-one match keeps.
+const BY_WITHOUT: &[(&str, GroupingKind)] =
+    &[("by", GroupingKind::By), ("without", GroupingKind::Without)];
+const MATCHING: &[(&str, GroupingKind)] = &[
+    ("on", GroupingKind::On),
+    ("ignoring", GroupingKind::Ignoring),
 ];
+const GROUP_SIDE: &[(&str, GroupingKind)] = &[
+    ("group_left", GroupingKind::GroupLeft),
+    ("group_right", GroupingKind::GroupRight),
+];
+
+/// Range aggregation functions: `rate` and those below, which need or
+/// refuse `unwrap`.
+fn is_range_func(name: &str) -> bool {
+    name == "rate" || NEEDS_UNWRAP.contains(&name) || REFUSES_UNWRAP.contains(&name)
+}
 
 /// Range aggregations that only work on unwrapped values.
 const NEEDS_UNWRAP: &[&str] = &[
@@ -50,17 +50,11 @@ const REFUSES_UNWRAP: &[&str] = &[
     "absent_over_time",
 ];
 
-/// Range aggregations that accept `by`/`without`.
-const RANGE_GROUPING: &[&str] = &[
-    "avg_over_time",
-    "min_over_time",
-    "max_over_time",
-    "stddev_over_time",
-    "stdvar_over_time",
-    "quantile_over_time",
-    "first_over_time",
-    "last_over_time",
-];
+/// Range aggregations that accept `by`/`without`: those over unwrapped
+/// values, except `rate_counter` and `sum_over_time`.
+fn accepts_grouping(name: &str) -> bool {
+    NEEDS_UNWRAP.contains(&name) && !matches!(name, "rate_counter" | "sum_over_time")
+}
 
 /// Vector aggregation operators.
 const VECTOR_FUNCS: &[&str] = &[
@@ -396,19 +390,9 @@ impl Parser<'_> {
             }
             let mut matching = None;
             let mut group = None;
-            if self.is_kw(0, "on") || self.is_kw(0, "ignoring") {
-                let kind = if self.is_kw(0, "on") {
-                    GroupingKind::On
-                } else {
-                    GroupingKind::Ignoring
-                };
+            if let Some(kind) = self.grouping_kw(MATCHING) {
                 matching = Some(self.grouping(kind, true)?);
-                if self.is_kw(0, "group_left") || self.is_kw(0, "group_right") {
-                    let kind = if self.is_kw(0, "group_left") {
-                        GroupingKind::GroupLeft
-                    } else {
-                        GroupingKind::GroupRight
-                    };
+                if let Some(kind) = self.grouping_kw(GROUP_SIDE) {
                     let g = if matches!(self.nth(1), Tok::LParen) {
                         self.grouping(kind, true)?
                     } else {
@@ -507,7 +491,7 @@ impl Parser<'_> {
             }
             Tok::Ident(name) => {
                 let l = lower(&name);
-                if RANGE_FUNCS.contains(&l.as_str()) {
+                if is_range_func(&l) {
                     self.range_aggregation()
                 } else if VECTOR_FUNCS.contains(&l.as_str()) {
                     self.vector_aggregation()
@@ -537,14 +521,9 @@ impl Parser<'_> {
         let range = self.log_range()?;
         let close = self.expect(Tok::RParen, "')'")?.span;
         let mut grouping = None;
-        if self.is_kw(0, "by") || self.is_kw(0, "without") {
-            let kind = if self.is_kw(0, "by") {
-                GroupingKind::By
-            } else {
-                GroupingKind::Without
-            };
+        if let Some(kind) = self.grouping_kw(BY_WITHOUT) {
             let g = self.grouping(kind, false)?;
-            if !RANGE_GROUPING.contains(&fname.as_str()) {
+            if !accepts_grouping(&fname) {
                 return Err(self.err_at(
                     &format!(
                         "{} does not support by/without (only avg, min, max, stddev, stdvar, quantile, first and last _over_time do); aggregate with sum by (...) (...) instead",
@@ -726,12 +705,7 @@ impl Parser<'_> {
         let func = self.ident("an aggregation")?;
         let fname = lower(&func.name);
         let mut grouping = None;
-        if self.is_kw(0, "by") || self.is_kw(0, "without") {
-            let kind = if self.is_kw(0, "by") {
-                GroupingKind::By
-            } else {
-                GroupingKind::Without
-            };
+        if let Some(kind) = self.grouping_kw(BY_WITHOUT) {
             grouping = Some(self.grouping(kind, false)?);
         }
         self.expect(Tok::LParen, "'('")?;
@@ -756,12 +730,7 @@ impl Parser<'_> {
         }
         let inner = self.expr(0)?;
         let close = self.expect(Tok::RParen, "')'")?.span;
-        if grouping.is_none() && (self.is_kw(0, "by") || self.is_kw(0, "without")) {
-            let kind = if self.is_kw(0, "by") {
-                GroupingKind::By
-            } else {
-                GroupingKind::Without
-            };
+        if let (None, Some(kind)) = (&grouping, self.grouping_kw(BY_WITHOUT)) {
             grouping = Some(self.grouping(kind, false)?);
         }
         if !inner.is_metric() {
@@ -852,6 +821,14 @@ impl Parser<'_> {
     }
 
     /// `by (...)` and friends; the current token is the keyword.
+    /// The grouping clause whose keyword is at the cursor, among `choices`.
+    fn grouping_kw(&self, choices: &[(&str, GroupingKind)]) -> Option<GroupingKind> {
+        choices
+            .iter()
+            .find(|(kw, _)| self.is_kw(0, kw))
+            .map(|&(_, kind)| kind)
+    }
+
     fn grouping(
         &mut self,
         kind: GroupingKind,

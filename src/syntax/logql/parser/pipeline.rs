@@ -347,12 +347,7 @@ impl Parser<'_> {
             self.enter()?;
             self.bump();
             let rhs = self.label_filter_and()?;
-            let span = join(&lhs.span(), &rhs.span());
-            lhs = LabelFilter::Or {
-                lhs: Box::new(lhs),
-                rhs: Box::new(rhs),
-                span,
-            };
+            lhs = binary_filter(lhs, rhs, false);
         }
         Ok(lhs)
     }
@@ -364,18 +359,7 @@ impl Parser<'_> {
             // `a="x" b="y"`: whitespace also means `and`.
             let implicit = matches!(self.tok(), Tok::LParen)
                 || (matches!(self.tok(), Tok::Ident(s) if !is_filter_keyword(s))
-                    && matches!(
-                        self.nth(1),
-                        Tok::Eq
-                            | Tok::Neq
-                            | Tok::Re
-                            | Tok::Nre
-                            | Tok::EqEq
-                            | Tok::Gt
-                            | Tok::Gte
-                            | Tok::Lt
-                            | Tok::Lte
-                    ));
+                    && is_filter_operator(self.nth(1)));
             if !explicit && !implicit {
                 break;
             }
@@ -384,12 +368,7 @@ impl Parser<'_> {
                 self.bump();
             }
             let rhs = self.label_filter_primary()?;
-            let span = join(&lhs.span(), &rhs.span());
-            lhs = LabelFilter::And {
-                lhs: Box::new(lhs),
-                rhs: Box::new(rhs),
-                span,
-            };
+            lhs = binary_filter(lhs, rhs, true);
         }
         Ok(lhs)
     }
@@ -416,19 +395,7 @@ impl Parser<'_> {
             (t.tok.clone(), t.span.clone())
         };
         let op_text = op_tok.punct();
-        let is_op = matches!(
-            op_tok,
-            Tok::Eq
-                | Tok::Neq
-                | Tok::Re
-                | Tok::Nre
-                | Tok::EqEq
-                | Tok::Gt
-                | Tok::Gte
-                | Tok::Lt
-                | Tok::Lte
-        );
-        if !is_op {
+        if !is_filter_operator(&op_tok) {
             return Err(
                 self.err_expected("a comparison operator (=, !=, =~, !~, ==, >, >=, <, <=)")
             );
@@ -595,4 +562,32 @@ fn pattern_capture_names(pattern: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The operators of a label filter: `=`, `!=`, `=~`, `!~`, `==`, `>`, `>=`,
+/// `<`, `<=`.
+fn is_filter_operator(t: &Tok) -> bool {
+    matches!(
+        t,
+        Tok::Eq
+            | Tok::Neq
+            | Tok::Re
+            | Tok::Nre
+            | Tok::EqEq
+            | Tok::Gt
+            | Tok::Gte
+            | Tok::Lt
+            | Tok::Lte
+    )
+}
+
+/// `lhs and rhs` (`and`) or `lhs or rhs`, spanning both.
+fn binary_filter(lhs: LabelFilter, rhs: LabelFilter, and: bool) -> LabelFilter {
+    let span = join(&lhs.span(), &rhs.span());
+    let (lhs, rhs) = (Box::new(lhs), Box::new(rhs));
+    if and {
+        LabelFilter::And { lhs, rhs, span }
+    } else {
+        LabelFilter::Or { lhs, rhs, span }
+    }
 }
