@@ -112,7 +112,7 @@ pub fn run(args: &GenerateArgs) -> i32 {
         );
         return EXIT_FINDINGS;
     }
-    match generate::write(&root, &outputs) {
+    match crate::outputs::generate::write(&root, &outputs) {
         Ok(()) => {
             println!(
                 "wrote {} files to generated/ (source prefix {})",
