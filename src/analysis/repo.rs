@@ -226,3 +226,98 @@ impl RepoIndex {
         generate::check(&self.root, outputs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn runbooks_are_the_markdown_files_of_the_policy_directory_read_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "docs/runbooks/a.md", "# A\n");
+        write(tmp.path(), "docs/runbooks/sub/b.md", "# B\n");
+        write(tmp.path(), "docs/runbooks/notes.txt", "x\n");
+        write(tmp.path(), "docs/other/c.md", "# C\n");
+        let policy = Policy::profile("openbao").unwrap();
+        let index = RepoIndex::new(tmp.path(), &policy);
+        assert_eq!(
+            index.runbooks(),
+            ["docs/runbooks/a.md", "docs/runbooks/sub/b.md"]
+        );
+        // one run sees one repository: a runbook written after the first
+        // question is not in this run's answer, nor is a deleted one gone
+        write(tmp.path(), "docs/runbooks/late.md", "# Late\n");
+        assert!(index.is_file("docs/runbooks/a.md"));
+        std::fs::remove_file(tmp.path().join("docs/runbooks/a.md")).unwrap();
+        assert_eq!(index.runbooks().len(), 2);
+        assert!(index.is_file("docs/runbooks/a.md"));
+        // the generic profile has no runbook directory
+        let generic = RepoIndex::new(tmp.path(), &Policy::default_policy());
+        assert!(generic.runbooks().is_empty());
+    }
+
+    #[test]
+    fn reads_follow_no_symbolic_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        write(outside.path(), "secret.md", "# secret\n");
+        write(outside.path(), "runbooks/x.md", "# x\n");
+        std::fs::create_dir_all(tmp.path().join("docs")).unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("runbooks"),
+            tmp.path().join("docs/runbooks"),
+        )
+        .unwrap();
+        write(tmp.path(), "notes/real.md", "# real\n");
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.md"),
+            tmp.path().join("notes/link.md"),
+        )
+        .unwrap();
+        let index = RepoIndex::new(tmp.path(), &Policy::profile("openbao").unwrap());
+        assert!(
+            index.runbooks().is_empty(),
+            "a linked runbook directory is not listed"
+        );
+        assert_eq!(
+            index.read_text("notes/real.md").as_deref(),
+            Some("# real\n")
+        );
+        assert_eq!(index.read_text("notes/link.md"), None);
+        assert_eq!(index.read_text("docs/runbooks/x.md"), None);
+    }
+
+    #[test]
+    fn contracts_and_the_catalogue_come_from_the_contracts_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "contracts/metrics/core.yaml",
+            "apiVersion: o11ylint.dev/v1\nkind: MetricContract\nmetrics:\n  - name: core_unsealed\n    type: gauge\n    help: 1 when unsealed\n    prefixed: true\n",
+        );
+        let index = RepoIndex::new(tmp.path(), &Policy::profile("openbao").unwrap());
+        let (sources, errors) = index.contract_sources();
+        assert_eq!(sources.len(), 1, "{errors:?}");
+        assert!(
+            Arc::ptr_eq(&index.catalog(), &index.catalog()),
+            "built once"
+        );
+    }
+
+    #[test]
+    fn alloy_ids_beside_a_file_leave_the_file_itself_out() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "alloy/a.alloy", "loki.write \"a\" {\n}\n");
+        write(tmp.path(), "alloy/b.alloy", "loki.write \"b\" {\n}\n");
+        let index = RepoIndex::new(tmp.path(), &Policy::default_policy());
+        let ids = index.alloy_ids_beside("alloy/a.alloy");
+        assert!(ids.contains("loki.write.b"), "{ids:?}");
+        assert!(!ids.contains("loki.write.a"), "{ids:?}");
+    }
+}
