@@ -454,6 +454,11 @@ pub fn lint_file_in(file: &FileRef, rel: &str, repo: &RepoIndex, policy: &Policy
             if let Some(e) = error {
                 load_diags.extend(syntax::json_syntax::diagnostic(&e, file, rel, policy));
             }
+            if let Artifact::Dashboard(d) = &a {
+                for dup in &d.duplicate_keys {
+                    load_diags.extend(syntax::json_syntax::duplicate(dup, file, rel, policy));
+                }
+            }
             a
         }
         "alloy" => Artifact::Alloy(crate::syntax::alloy::parse(&file.text)),

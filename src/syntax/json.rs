@@ -262,12 +262,29 @@ fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
     u32::from_str_radix(s, 16).ok()
 }
 
+/// A key repeated in one object: JSON parsers (and Grafana) keep the last
+/// value, so a reader of the file sees one value and Grafana uses another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    pub key: String,
+    /// The repeated key literal (the one that wins).
+    pub span: Span,
+    /// The first occurrence.
+    pub first: Span,
+}
+
 /// Parse a whole JSON document.
 pub fn parse(text: &str) -> Result<Node, JsonError> {
+    parse_with_duplicates(text).map(|(n, _)| n)
+}
+
+/// [`parse`], and every key repeated within one object (in file order).
+pub fn parse_with_duplicates(text: &str) -> Result<(Node, Vec<Duplicate>), JsonError> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         pos: 0,
+        duplicates: Vec::new(),
     };
     if text.starts_with('\u{feff}') {
         p.pos = 3;
@@ -281,13 +298,48 @@ pub fn parse(text: &str) -> Result<Node, JsonError> {
     if p.pos < p.bytes.len() {
         return Err(p.err_token("unexpected text after the end of the JSON value"));
     }
-    Ok(v)
+    let mut d = p.duplicates;
+    d.sort_by_key(|d| d.span.start);
+    Ok((v, d))
 }
 
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    duplicates: Vec<Duplicate>,
+}
+
+/// Keys repeated among `members`: linear (a map only for large objects).
+fn find_duplicates(members: &[Member], out: &mut Vec<Duplicate>) {
+    if members.len() < 2 {
+        return;
+    }
+    if members.len() <= 16 {
+        for (i, m) in members.iter().enumerate() {
+            if let Some(first) = members[..i].iter().find(|f| f.key == m.key) {
+                out.push(Duplicate {
+                    key: m.key.clone(),
+                    span: m.key_span.clone(),
+                    first: first.key_span.clone(),
+                });
+            }
+        }
+        return;
+    }
+    let mut seen: std::collections::HashMap<&str, &Span> = std::collections::HashMap::new();
+    for m in members {
+        match seen.get(m.key.as_str()) {
+            Some(first) => out.push(Duplicate {
+                key: m.key.clone(),
+                span: m.key_span.clone(),
+                first: (*first).clone(),
+            }),
+            None => {
+                seen.insert(&m.key, &m.key_span);
+            }
+        }
+    }
 }
 
 impl<'a> Parser<'a> {
@@ -678,6 +730,7 @@ impl<'a> Parser<'a> {
                 }
                 Some(b'}') => {
                     self.pos += 1;
+                    find_duplicates(&members, &mut self.duplicates);
                     return Ok(Node {
                         kind: Kind::Object(members),
                         span: Span::new(start, self.pos),

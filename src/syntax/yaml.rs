@@ -326,6 +326,7 @@ pub fn parse_strict(text: &str) -> Documents {
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
+        aliased: 0,
         out: &mut out,
     };
     // Markers carry a character index (reliable, byte-order mark included)
@@ -410,6 +411,8 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     nodes: usize,
+    /// Of `nodes`, how many are copies made by aliases.
+    aliased: usize,
     out: &'a mut Documents,
 }
 
@@ -482,6 +485,7 @@ impl Builder<'_> {
                 let Some(Frame::Map(entries, _, start, anchor, _)) = self.stack.pop() else {
                     return Err(internal(span));
                 };
+                let entries = merge_keys(entries);
                 let end = entries.last().map(|(_, v)| v.span.end).unwrap_or(span.end);
                 let node = Node {
                     kind: Kind::Map(entries),
@@ -504,6 +508,7 @@ impl Builder<'_> {
                 };
                 let size = node_count(target, MAX_NODES.saturating_sub(self.nodes) + 1);
                 let mut copy = target.clone();
+                self.aliased = self.aliased.saturating_add(size);
                 self.count(size, &span)?;
                 mark_alias(&mut copy);
                 copy.span = span;
@@ -534,10 +539,22 @@ impl Builder<'_> {
     fn count(&mut self, n: usize, span: &Span) -> Result<(), YamlError> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > MAX_NODES {
+            // name the limit; speak of aliases only when aliases made most
+            // of the nodes (a large plain file is no "alias bomb")
+            let message = if self.aliased > MAX_NODES / 2 {
+                format!(
+                    "the file expands to more than {} YAML nodes (the limit), {} of them copied by aliases (an alias expansion bomb?); document not loaded",
+                    thousands(MAX_NODES),
+                    thousands(self.aliased)
+                )
+            } else {
+                format!(
+                    "the file has more than {} YAML nodes (the limit); document not loaded",
+                    thousands(MAX_NODES)
+                )
+            };
             return Err(YamlError {
-                message: format!(
-                    "document expands to more than {MAX_NODES} nodes (alias expansion bomb?); document not loaded"
-                ),
+                message,
                 span: span.clone(),
                 fatal: true,
             });
@@ -580,6 +597,68 @@ impl Builder<'_> {
         }
         Ok(())
     }
+}
+
+/// YAML merge keys, as go-yaml (promtool, Prometheus, Loki) reads them:
+/// `<<: *base` or `<<: [*a, *b]` adds the members of the merged mappings
+/// that the mapping does not set itself (earlier merged mappings win over
+/// later ones); the `<<` entry itself goes. A `<<` whose value is not a
+/// mapping or a list of mappings stays as written (the rules report it).
+fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    let is_merge =
+        |k: &Node| matches!(&k.kind, Kind::Scalar { value, style: Style::Plain } if value == "<<");
+    let mergeable = |v: &Node| match &v.kind {
+        Kind::Map(_) => true,
+        Kind::Seq(items) => items.iter().all(|i| matches!(i.kind, Kind::Map(_))),
+        _ => false,
+    };
+    if !entries.iter().any(|(k, v)| is_merge(k) && mergeable(v)) {
+        return entries;
+    }
+    let mut own = Vec::with_capacity(entries.len());
+    let mut merged = Vec::new();
+    for (k, v) in entries {
+        if is_merge(&k) && mergeable(&v) {
+            match v.kind {
+                Kind::Map(m) => merged.push(m),
+                Kind::Seq(items) => merged.extend(items.into_iter().filter_map(|i| match i.kind {
+                    Kind::Map(m) => Some(m),
+                    _ => None,
+                })),
+                Kind::Scalar { .. } => {}
+            }
+        } else {
+            own.push((k, v));
+        }
+    }
+    let mut seen: std::collections::HashSet<String> = own
+        .iter()
+        .filter_map(|(k, _)| k.as_str().map(str::to_string))
+        .collect();
+    for m in merged {
+        for (k, v) in m {
+            if let Some(name) = k.as_str() {
+                if !seen.insert(name.to_string()) {
+                    continue;
+                }
+            }
+            own.push((k, v));
+        }
+    }
+    own
+}
+
+/// `500000` -> `500,000`.
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn internal(span: Span) -> YamlError {

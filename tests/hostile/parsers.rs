@@ -80,3 +80,160 @@ fn p3_forbidden_label_under_deep_parentheses_is_never_silent() {
         .any(|x| x["file"] == "shallow.yaml" && x["code"] == "OL200"));
     assert_eq!(budget_findings(&d, "deep.yaml"), 1, "{d:#?}");
 }
+
+fn codes<'a>(d: &'a [serde_json::Value], file: &str) -> Vec<(&'a str, &'a str)> {
+    d.iter()
+        .filter(|x| x["file"] == file)
+        .map(|x| {
+            (
+                x["code"].as_str().unwrap_or(""),
+                x["message"].as_str().unwrap_or(""),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn p4_yaml_merge_keys_are_merged_as_go_yaml_does() {
+    let tmp = repo();
+    let root = tmp.path();
+    // promtool accepts both forms (yaml.v3 merges); before, o11ylint said
+    // "unknown key `<<`" and "a rule needs an `expr`"
+    std::fs::write(
+        root.join("merge.yaml"),
+        "groups:\n  - name: g\n    rules:\n      - &base\n        record: openbao:x:y\n        expr: sum by (client_ip) (up)\n      - <<: *base\n        record: openbao:x:z\n      - <<: [*base]\n        record: openbao:x:w\n",
+    )
+    .unwrap();
+    let o = o11ylint(root, &["check", "--format", "json", "merge.yaml"]);
+    let d = json_diags(&o);
+    let c = codes(&d, "merge.yaml");
+    assert!(!c.iter().any(|(code, _)| *code == "OL104"), "{c:?}");
+    assert!(!c.iter().any(|(_, m)| m.contains("<<")), "{c:?}");
+    // the merged `expr` is linted in every rule: three forbidden-label
+    // findings, one per rule
+    assert_eq!(
+        c.iter().filter(|(code, _)| *code == "OL200").count(),
+        3,
+        "{c:?}"
+    );
+}
+
+#[test]
+fn p5_duplicate_keys_in_dashboard_json_are_reported() {
+    let tmp = repo();
+    let root = tmp.path();
+    std::fs::write(
+        root.join("dup.json"),
+        r#"{"uid":"a","title":"t","schemaVersion":39,"uid":"b",
+"panels":[{"id":1,"type":"timeseries","title":"x","gridPos":{"x":0,"y":0,"w":12,"h":8},
+"targets":[{"refId":"A","expr":"sum by (client_ip) (up)","expr":"sum(up)"}]}]}"#,
+    )
+    .unwrap();
+    let o = o11ylint(root, &["check", "--format", "json", "dup.json"]);
+    let d = json_diags(&o);
+    let dups: Vec<&serde_json::Value> = d
+        .iter()
+        .filter(|x| x["code"] == "OL105")
+        .filter(|x| {
+            x["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("duplicate key")
+        })
+        .collect();
+    assert_eq!(dups.len(), 2, "{d:?}");
+    assert!(
+        dups[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate key \"uid\" (first at line 1)"),
+        "{dups:?}"
+    );
+    assert_eq!(dups[0]["severity"], "warning");
+}
+
+#[test]
+fn p7_node_limit_names_the_limit_and_blames_aliases_only_when_they_are_used() {
+    let tmp = repo();
+    let root = tmp.path();
+    let mut plain = String::from("groups:\n");
+    for i in 0..100_000 {
+        plain.push_str(&format!("  - name: g{i}\n    rules: []\n"));
+    }
+    std::fs::write(root.join("plain.yaml"), plain).unwrap();
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    for (i, prev) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+        let name = ["b", "c", "d", "e", "f"][i];
+        bomb.push_str(&format!(
+            "{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+        ));
+    }
+    std::fs::write(root.join("bomb.yaml"), bomb).unwrap();
+    let o = o11ylint(root, &["check", "--format", "json"]);
+    let d = json_diags(&o);
+    let plain = codes(&d, "plain.yaml");
+    assert!(
+        plain
+            .iter()
+            .any(|(c, m)| *c == "OL100" && m.contains("more than 500,000 YAML nodes (the limit)")),
+        "{plain:?}"
+    );
+    assert!(!plain.iter().any(|(_, m)| m.contains("alias")), "{plain:?}");
+    let bomb = codes(&d, "bomb.yaml");
+    assert!(
+        bomb.iter()
+            .any(|(c, m)| *c == "OL100" && m.contains("copied by aliases")),
+        "{bomb:?}"
+    );
+}
+
+#[test]
+fn p8_flat_chains_are_not_nesting_in_logql_and_alloy() {
+    let tmp = repo();
+    let root = tmp.path();
+    std::fs::create_dir(root.join("loki")).unwrap();
+    let chain = |n: usize| vec![r#"count_over_time({job="a"}[5m])"#; n].join(" + ");
+    let loki = |n: usize| {
+        format!(
+            "groups:\n  - name: g\n    rules:\n      - record: x:y:z\n        expr: '{}'\n",
+            chain(n)
+        )
+    };
+    // Loki takes a 255-term sum (it was "nested too deeply")
+    std::fs::write(root.join("loki/flat.yaml"), loki(900)).unwrap();
+    std::fs::write(root.join("loki/over.yaml"), loki(1_100)).unwrap();
+    let alloy = |n: usize| {
+        format!(
+            "local.file \"f\" {{\n  filename = {}\n}}\n",
+            vec!["\"a\""; n].join(" + ")
+        )
+    };
+    std::fs::write(root.join("flat.alloy"), alloy(5_000)).unwrap();
+    std::fs::write(root.join("over.alloy"), alloy(10_100)).unwrap();
+    let o = o11ylint(root, &["check", "--format", "json"]);
+    let d = json_diags(&o);
+    for f in ["loki/flat.yaml", "flat.alloy"] {
+        let c = codes(&d, f);
+        assert!(
+            !c.iter()
+                .any(|(_, m)| m.contains("nested too deeply") || m.contains("binary operators")),
+            "{f}: {c:?}"
+        );
+    }
+    let c = codes(&d, "loki/over.yaml");
+    assert!(
+        c.iter()
+            .any(|(code, m)| *code == "OL102" && m.contains("more than 1000 binary operators")),
+        "{c:?}"
+    );
+    let c = codes(&d, "over.alloy");
+    assert!(
+        c.iter()
+            .any(|(code, m)| *code == "OL106" && m.contains("more than 10000 binary operators")),
+        "{c:?}"
+    );
+    assert!(
+        !d.iter().any(|x| x["code"] == "OL004"),
+        "internal error: {d:?}"
+    );
+}

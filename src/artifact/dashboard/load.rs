@@ -17,7 +17,7 @@ use super::*;
 /// Parse and model a `.json` file. `rel` is the repository-relative path
 /// (its directory is a provisioning folder name).
 pub fn load(rel: &str, text: &str, policy: &Policy) -> Loaded {
-    let root = match json::parse(text) {
+    let (root, duplicates) = match json::parse_with_duplicates(text) {
         Ok(r) => r,
         Err(error) => {
             return Loaded::Invalid {
@@ -28,7 +28,9 @@ pub fn load(rel: &str, text: &str, policy: &Policy) -> Loaded {
     };
     match find_body(&root) {
         Some((form, body, meta)) => {
-            Loaded::Dashboard(Box::new(build(rel, text, form, body, meta, policy)))
+            let mut d = build(rel, text, form, body, meta, policy);
+            d.duplicate_keys = duplicates;
+            Loaded::Dashboard(Box::new(d))
         }
         None => Loaded::NotDashboard("JSON that is not a Grafana dashboard".into()),
     }
@@ -370,6 +372,7 @@ pub(super) fn build(
         refs,
         inputs: b.inputs,
         all_variables_used,
+        duplicate_keys: Vec::new(),
     }
 }
 

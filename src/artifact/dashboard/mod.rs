@@ -358,6 +358,8 @@ pub struct Dashboard {
     /// A dashboard link or data link passes every variable along
     /// (`includeVars` or `${__all_variables}`).
     pub all_variables_used: bool,
+    /// Keys repeated within one object of the file (Grafana keeps the last).
+    pub duplicate_keys: Vec<crate::syntax::json::Duplicate>,
 }
 
 impl Dashboard {

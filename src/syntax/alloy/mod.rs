@@ -40,6 +40,10 @@ pub type Span = Range<usize>;
 /// [`parse`] accepts.
 pub const MAX_DEPTH: usize = 200;
 
+/// Most binary operators in one file: a flat chain is not nesting, but its
+/// left-deep tree is walked by later passes, so it has its own budget.
+pub const MAX_BINARY_OPS: usize = 10_000;
+
 /// Most stack the parser may use before it reports the input as nested too
 /// deeply (unoptimised builds have large frames and reach this before
 /// [`MAX_DEPTH`]).

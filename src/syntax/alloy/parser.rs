@@ -21,6 +21,8 @@ pub(super) struct Parser {
     pos: usize,
     pub(super) errors: Vec<ParseError>,
     depth: usize,
+    /// Binary operators seen in the file (see [`super::MAX_BINARY_OPS`]).
+    binary_ops: usize,
     stack_base: usize,
     /// Brackets of the current statement's expression opened and not yet
     /// closed: recovery after an error skips to their close first.
@@ -36,6 +38,7 @@ impl Parser {
             pos: 0,
             errors: Vec::new(),
             depth: 0,
+            binary_ops: 0,
             stack_base: stack_position(),
             open: Vec::new(),
         }
@@ -287,8 +290,15 @@ impl Parser {
             }
             let op_span = self.bump().span;
             let rhs = self.binary(prec + 1)?;
-            // each link of a chain nests the tree one level deeper
-            self.enter()?;
+            // a flat chain (`"a" + "b" + ...`) is not nesting (Alloy takes
+            // 200 terms and more); its links have their own budget
+            self.binary_ops += 1;
+            if self.binary_ops > super::MAX_BINARY_OPS {
+                return Err(self.err(format!(
+                    "expression has more than {} binary operators (o11ylint's limit, see docs/robustness.md)",
+                    super::MAX_BINARY_OPS
+                )));
+            }
             let span = lhs.span().start..rhs.span().end;
             lhs = Expr::Binary {
                 op,

@@ -252,7 +252,6 @@ fn deep_nesting_is_an_error_not_a_crash() {
     for src in [
         format!("a = {}1{}\n", "[".repeat(100_000), "]".repeat(100_000)),
         format!("a = {}1\n", "-".repeat(100_000)),
-        format!("a = 1{}\n", " + 1".repeat(100_000)),
         format!("a = x{}\n", ".y".repeat(100_000)),
         format!("a = 2{}\n", " ^ 2".repeat(100_000)),
         format!("{}\n", "b {".repeat(100_000)),
@@ -268,6 +267,18 @@ fn deep_nesting_is_an_error_not_a_crash() {
             c.errors.first()
         );
     }
+    // a flat chain is not nesting: it has its own budget (review P8)
+    let c = parse(&format!("a = 1{}\n", " + 1".repeat(100_000)));
+    assert!(
+        c.errors
+            .iter()
+            .any(|e| e.message.contains("more than 10000 binary operators")),
+        "{:?}",
+        c.errors.first()
+    );
+    assert!(parse(&format!("a = 1{}\n", " + 1".repeat(5_000)))
+        .errors
+        .is_empty());
 }
 
 #[test]

@@ -38,8 +38,9 @@
 //! selector needs at least one matcher that does not match the empty string.
 //!
 //! The parser never panics and never recurses without bound: nesting deeper
-//! than [`MAX_DEPTH`] levels (parentheses, function calls, chains of binary
-//! operators or of label-filter `and`/`or`) is reported as an error, and so
+//! than [`MAX_DEPTH`] levels (parentheses, function calls, chains of
+//! label-filter `and`/`or`), more than [`MAX_BINARY_OPS`] binary operators
+//! (a flat chain is not nesting) is reported as an error, and so
 //! is nesting that would take the parser past 1 MiB of stack (a limit only
 //! unoptimised builds, with their large frames, reach before [`MAX_DEPTH`]:
 //! about a hundred nested function calls there).
@@ -58,6 +59,11 @@ pub type Span = Range<usize>;
 
 /// The deepest nesting [`parse`] accepts.
 pub const MAX_DEPTH: usize = 256;
+
+/// Most binary operators in one query. A flat chain (`a + b + c`) is not
+/// nesting, but it makes a left-deep tree that later passes walk, so it has
+/// its own, larger, budget.
+pub const MAX_BINARY_OPS: usize = 1_000;
 
 /// A syntax error. `message` names what was expected (or what is wrong) and
 /// ends with the `line:column` of `span.start` (both 1-based, columns counted

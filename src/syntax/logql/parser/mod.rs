@@ -113,6 +113,7 @@ pub(super) fn parse(src: &str) -> Result<Expr, ParseError> {
         toks: tokenize(src),
         pos: 0,
         depth: 0,
+        binary_ops: 0,
         stack_base: stack_position(),
     };
     if matches!(p.tok(), Tok::Eof) {
@@ -130,6 +131,8 @@ struct Parser<'a> {
     toks: Vec<Token>,
     pos: usize,
     depth: usize,
+    /// Binary operators seen (see [`super::MAX_BINARY_OPS`]).
+    binary_ops: usize,
     /// Stack position when parsing started (see [`STACK_BUDGET`]).
     stack_base: usize,
 }
@@ -264,6 +267,20 @@ impl Parser<'_> {
         Ok(())
     }
 
+    fn chain_link(&mut self) -> Result<(), ParseError> {
+        self.binary_ops += 1;
+        if self.binary_ops > super::MAX_BINARY_OPS {
+            return Err(self.err_at(
+                &format!(
+                    "query has more than {} binary operators (o11ylint's limit, see docs/robustness.md)",
+                    super::MAX_BINARY_OPS
+                ),
+                self.span(),
+            ));
+        }
+        Ok(())
+    }
+
     fn ident(&mut self, what: &str) -> Result<Ident, ParseError> {
         match self.tok() {
             Tok::Ident(name) => {
@@ -374,8 +391,9 @@ impl Parser<'_> {
             if prec < min_prec {
                 break;
             }
-            // Each link of a chain deepens the tree: count it.
-            self.enter()?;
+            // A flat chain (`a + b + c`) is not nesting (Loki accepts 255
+            // terms and more); its links have their own budget.
+            self.chain_link()?;
             let op_span = self.bump().span;
             let mut bool_modifier = None;
             if self.is_kw(0, "bool") {
