@@ -48,6 +48,17 @@ pub fn text(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// At most `max` characters of `s` for a message, escaped like [`text`];
+/// a longer text ends with "… (N characters)".
+pub fn excerpt(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return text(s).into_owned();
+    }
+    let head: String = s.chars().take(max).collect();
+    format!("{}… ({n} characters)", text(&head))
+}
+
 /// A path, escaped like [`text`] (non-UTF-8 bytes are shown as U+FFFD).
 pub fn path(p: &Path) -> String {
     text(&p.to_string_lossy()).into_owned()

@@ -237,3 +237,86 @@ fn p8_flat_chains_are_not_nesting_in_logql_and_alloy() {
         "internal error: {d:?}"
     );
 }
+
+#[test]
+fn p6_odd_grid_positions_and_huge_ids_are_reported_as_written() {
+    let tmp = repo();
+    let root = tmp.path();
+    let digits = "9".repeat(100_000);
+    let panel = |id: &str, grid: &str| {
+        format!(
+            r#"{{"id":{id},"type":"text","title":"p{id_short}","gridPos":{grid}}}"#,
+            id_short = &id[..id.len().min(3)]
+        )
+    };
+    let panels = [
+        panel("1e400", r#"{"x":0,"y":0,"w":4,"h":4}"#),
+        panel(&digits, r#"{"x":4,"y":0,"w":4,"h":4}"#),
+        panel("3", r#"{"x":1e400,"y":8,"w":4,"h":4}"#),
+        panel("4", r#"{"x":0,"y":12,"w":4.5,"h":4}"#),
+        panel("5", r#"{"x":"0","y":16,"w":4,"h":4}"#),
+        panel("6", r#"{"x":1e19,"y":20,"w":4,"h":4}"#),
+    ];
+    std::fs::write(
+        root.join("grid.json"),
+        format!(
+            r#"{{"uid":"g","title":"t","schemaVersion":39,"panels":[{}]}}"#,
+            panels.join(",")
+        ),
+    )
+    .unwrap();
+    let o = o11ylint(root, &["check", "--format", "json", "grid.json"]);
+    let d = json_diags(&o);
+    let c = codes(&d, "grid.json");
+    // two different huge ids are not the same id
+    assert!(
+        !c.iter().any(|(_, m)| m.contains("reuses panel id")),
+        "{c:?}"
+    );
+    for want in [
+        "`x` is 1e400 (not a finite number)",
+        "`w` is 4.5 (not a whole number)",
+        "`x` is \"0\" (a string, not a number)",
+        "`x` is 1e19 (far outside any grid)",
+    ] {
+        assert!(
+            c.iter()
+                .any(|(code, m)| *code == "OL712" && m.contains(want)),
+            "{want}: {c:?}"
+        );
+    }
+    assert!(
+        !c.iter().any(|(_, m)| m.contains("9223372036854775807")),
+        "{c:?}"
+    );
+    assert!(
+        c.iter().all(|(_, m)| m.len() < 2_000),
+        "a message echoes the whole id"
+    );
+}
+
+#[test]
+fn p6_a_reused_huge_id_is_reported_short() {
+    let tmp = repo();
+    let root = tmp.path();
+    let id = "7".repeat(100_000);
+    std::fs::write(
+        root.join("ids.json"),
+        format!(
+            r#"{{"uid":"g","title":"t","schemaVersion":39,"panels":[{{"id":{id},"type":"text","title":"a","gridPos":{{"x":0,"y":0,"w":4,"h":4}}}},{{"id":{id},"type":"text","title":"b","gridPos":{{"x":4,"y":0,"w":4,"h":4}}}}]}}"#
+        ),
+    )
+    .unwrap();
+    let o = o11ylint(root, &["check", "--format", "json", "ids.json"]);
+    let d = json_diags(&o);
+    let c = codes(&d, "ids.json");
+    let reuse: Vec<_> = c
+        .iter()
+        .filter(|(_, m)| m.contains("reuses panel id"))
+        .collect();
+    assert_eq!(reuse.len(), 1, "{c:?}");
+    assert!(
+        reuse[0].1.contains("(100000 characters)") && reuse[0].1.len() < 300,
+        "{reuse:?}"
+    );
+}

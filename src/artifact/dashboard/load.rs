@@ -625,32 +625,62 @@ pub(super) fn panel_id(n: Option<&Node>) -> Option<PanelId> {
     })
 }
 
-pub(super) fn num_field(n: &Node, keys: &[&str]) -> (Option<i64>, Option<Span>) {
+/// Largest grid coordinate or size taken as written (Grafana's grid has 24
+/// columns; rows beyond this are a mistake, not a layout).
+const GRID_MAX: f64 = 1e9;
+
+/// A `gridPos` field: its whole-number value, its span, and, when it is
+/// not a whole number Grafana can place (a string, a fraction, a
+/// non-finite or huge number), why, with the text as written.
+type GridField = (Option<i64>, Option<Span>, Option<String>);
+
+pub(super) fn num_field(n: &Node, keys: &[&str]) -> GridField {
     for k in keys {
         if let Some(v) = n.get(k) {
-            let num = v
-                .as_f64()
-                .filter(|f| f.is_finite())
-                .map(|f| f.floor() as i64)
-                .or_else(|| v.as_str().and_then(|s| s.trim().parse::<i64>().ok()));
-            return (num, Some(v.span.clone()));
+            let written = || {
+                let t = match &v.kind {
+                    Kind::Number(raw, _) => raw.clone(),
+                    Kind::Str(s) => format!("\"{s}\""),
+                    _ => v.type_name().to_string(),
+                };
+                crate::diag::escape::excerpt(&t, 40)
+            };
+            let odd = |why: &str| {
+                (
+                    Some(0),
+                    Some(v.span.clone()),
+                    Some(format!("`{k}` is {} ({why})", written())),
+                )
+            };
+            return match &v.kind {
+                Kind::Number(_, f) if !f.is_finite() => odd("not a finite number"),
+                Kind::Number(_, f) if f.abs() > GRID_MAX => odd("far outside any grid"),
+                Kind::Number(_, f) if f.fract() != 0.0 => odd("not a whole number"),
+                Kind::Number(_, f) => (Some(*f as i64), Some(v.span.clone()), None),
+                Kind::Str(_) => odd("a string, not a number"),
+                _ => odd("not a number"),
+            };
         }
     }
-    (None, None)
+    (None, None, None)
 }
 
 pub(super) fn grid_pos(n: Option<&Node>, group: usize, panel: usize) -> Option<GridItem> {
     let n = n?;
     n.as_object()?;
-    let (x, xs) = num_field(n, &["x"]);
-    let (y, ys) = num_field(n, &["y"]);
-    let (w, ws) = num_field(n, &["w", "width"]);
-    let (h, hs) = num_field(n, &["h", "height"]);
+    let (x, xs, xo) = num_field(n, &["x"]);
+    let (y, ys, yo) = num_field(n, &["y"]);
+    let (w, ws, wo) = num_field(n, &["w", "width"]);
+    let (h, hs, ho) = num_field(n, &["h", "height"]);
     // A position without all four numbers (the old layout's `gridPos: {}`)
     // says nothing checkable.
     if x.is_none() || y.is_none() || w.is_none() || h.is_none() {
         return None;
     }
+    let odd = [xo, yo, wo, ho]
+        .into_iter()
+        .enumerate()
+        .find_map(|(i, o)| o.map(|why| (i, why)));
     Some(GridItem {
         group,
         panel: Some(panel),
@@ -660,6 +690,7 @@ pub(super) fn grid_pos(n: Option<&Node>, group: usize, panel: usize) -> Option<G
         h: h.unwrap_or(0),
         span: n.span.clone(),
         field_spans: [xs, ys, ws, hs],
+        odd,
     })
 }
 

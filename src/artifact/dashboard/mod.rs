@@ -227,6 +227,11 @@ pub struct GridItem {
     pub span: Span,
     /// Spans of the `x`, `y`, `w`/`width`, `h`/`height` values, when present.
     pub field_spans: [Option<Span>; 4],
+    /// The first field that is not a whole number Grafana can place (a
+    /// string, a fraction, a non-finite or huge number): its index and
+    /// what is wrong, with the text as written. The item is then not
+    /// placed on the grid.
+    pub odd: Option<(usize, String)>,
 }
 
 #[derive(Debug, Clone)]

@@ -52,7 +52,12 @@ impl Rule for PanelGrid {
         };
         let mut sound = vec![true; d.grid.len()];
         for (i, g) in d.grid.iter().enumerate() {
-            let problem = if g.w < 1 {
+            let problem = if let Some((at, why)) = &g.odd {
+                Some((
+                    *at,
+                    format!("{}: {why}; Grafana needs whole grid units", name(g)),
+                ))
+            } else if g.w < 1 {
                 Some((
                     2,
                     format!("{} has width {}; it needs at least 1 column", name(g), g.w),

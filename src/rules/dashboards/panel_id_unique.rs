@@ -24,11 +24,15 @@ impl Rule for PanelIdUnique {
         for p in &d.panels {
             let Some(id) = &p.id else { continue };
             // `1` and `1.0` are the same id to Grafana
+            // (only where the number is exact: `1e400` and a 100,000-digit
+            // id are not the same id)
             let key = id
                 .value
                 .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite() && f.abs() < 9_007_199_254_740_992.0)
                 .map(|f| f.to_string())
-                .unwrap_or_else(|_| id.value.clone());
+                .unwrap_or_else(|| id.value.clone());
             match first.get(&key) {
                 Some((span, who)) => {
                     cx.report(
@@ -37,7 +41,7 @@ impl Rule for PanelIdUnique {
                         format!(
                             "{} reuses panel id {} of {who}",
                             p.describe(),
-                            id.value
+                            crate::diag::escape::excerpt(&id.value, 40)
                         ),
                     )
                     .label("duplicate id")
