@@ -113,16 +113,31 @@ pub fn run(args: &GenerateArgs) -> i32 {
         return EXIT_FINDINGS;
     }
     match crate::outputs::generate::write(&root, &outputs) {
-        Ok(()) => {
+        Ok(w) => {
             println!(
                 "wrote {} files to generated/ (source prefix {})",
                 outputs.len(),
                 settings.primary_prefix
             );
+            if w.replaced_link {
+                println!("replaced the symbolic link generated/ by a directory (its target was not touched)");
+            }
+            if !w.removed.is_empty() {
+                println!(
+                    "removed {} file(s) from generated/ that no contract produces:",
+                    w.removed.len()
+                );
+                for r in &w.removed {
+                    println!("  {}", escape::text(r));
+                }
+            }
+            for warning in &w.warnings {
+                eprintln!("warning: {}", escape::text(warning));
+            }
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("error: {}; generated/ left as it was", escape::text(&e));
+            eprintln!("error: {}", escape::text(&e));
             EXIT_ERROR
         }
     }

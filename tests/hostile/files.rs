@@ -383,3 +383,87 @@ fn s4_symlinked_directories_are_reported_not_skipped_silently() {
     );
     assert!(!stderr(&g).contains(outside.to_str().unwrap()));
 }
+
+#[test]
+fn w3_generate_lists_the_files_it_removes() {
+    let tmp = generated_repo();
+    let root = tmp.path();
+    std::fs::write(root.join("generated/README.md"), "# mine\n").unwrap();
+    std::fs::create_dir_all(root.join("generated/custom")).unwrap();
+    std::fs::write(root.join("generated/custom/mine.yaml"), "a: 1\n").unwrap();
+    let o = o11ylint(root, &["generate"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        out.contains("removed 2 file(s) from generated/ that no contract produces:")
+            && out.contains("  generated/README.md")
+            && out.contains("  generated/custom/mine.yaml"),
+        "{out}"
+    );
+    // a generated/ that is a link: replaced, its target untouched, and said
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("keep.txt"), "keep\n").unwrap();
+    std::fs::remove_dir_all(root.join("generated")).unwrap();
+    symlink(outside.path(), root.join("generated")).unwrap();
+    let o = o11ylint(root, &["generate"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("replaced the symbolic link generated/ by a directory"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(outside.path().join("keep.txt").exists());
+    assert!(!std::fs::symlink_metadata(root.join("generated"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+fn leftovers(root: &Path) -> Vec<String> {
+    std::fs::read_dir(root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".generated."))
+        .collect()
+}
+
+#[test]
+fn w4_no_leftover_directories_and_concurrent_runs_are_serialised() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = generated_repo();
+    let root = tmp.path();
+    // what a killed run leaves: a read-only tree
+    let old = root.join(".generated.old-99999/grafana");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::write(old.join("x.json"), "{}").unwrap();
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o555)).unwrap();
+    std::fs::create_dir_all(root.join(".generated.new-99998")).unwrap();
+    let o = o11ylint(root, &["generate"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(leftovers(root).is_empty(), "{:?}", leftovers(root));
+    // four runs at once: each waits for the lock, all succeed, nothing left
+    let bin = env!("CARGO_BIN_EXE_o11ylint");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            std::process::Command::new(bin)
+                .arg("generate")
+                .current_dir(root)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(leftovers(root).is_empty(), "{:?}", leftovers(root));
+    let o = o11ylint(root, &["generate", "--check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
