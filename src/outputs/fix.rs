@@ -141,16 +141,19 @@ pub fn plan(
     policy: &Policy,
     unsafe_fixes: bool,
 ) -> Vec<FileFix> {
-    let mut files: BTreeMap<String, FileRef> = BTreeMap::new();
+    // one entry per file on disk: two paths never merge, even when their
+    // display names look alike
+    let mut files: BTreeMap<PathBuf, FileRef> = BTreeMap::new();
     for d in diags {
         if d.suppressed.is_none() && d.fixable(unsafe_fixes) {
             files
-                .entry(d.file().to_string())
+                .entry(d.primary.file.path.clone())
                 .or_insert_with(|| d.primary.file.clone());
         }
     }
     let mut out = Vec::new();
-    for (display, file) in files {
+    for (_, file) in files {
+        let display = file.display.clone();
         let mut groups = groups_for(diags, &file, unsafe_fixes);
         let mut text = file.text.clone();
         let mut applied = Vec::new();

@@ -200,6 +200,26 @@ struct Doc {
     /// A policy error shown instead of findings.
     policy_error: Option<String>,
     yaml: bool,
+    /// The size of a text over [`MAX_DOCUMENT_BYTES`]: it is not kept
+    /// (`text` is empty) and not linted.
+    over_limit: Option<usize>,
+}
+
+/// Largest document the server keeps and lints: the file size limit of
+/// `check` (a 61 MB buffer was kept and linted whole).
+pub const MAX_DOCUMENT_BYTES: usize = crate::source::walk::DEFAULT_MAX_FILE_BYTES as usize;
+
+impl Doc {
+    /// Replace the text, dropping one over the limit.
+    fn set_text(&mut self, text: String) {
+        if text.len() > MAX_DOCUMENT_BYTES {
+            self.over_limit = Some(text.len());
+            self.text = String::new();
+        } else {
+            self.over_limit = None;
+            self.text = text;
+        }
+    }
 }
 
 #[derive(Default)]
@@ -328,6 +348,27 @@ impl Server {
         let doc = self.docs.get_mut(key)?;
         doc.yaml = rel.ends_with(".yaml") || rel.ends_with(".yml");
         match policy {
+            Ok(policy) if doc.over_limit.is_some() => {
+                let n = doc.over_limit.unwrap_or(0);
+                doc.policy_error = None;
+                let file =
+                    crate::source::SourceFile::new(rel.clone(), root.join(&rel), String::new());
+                doc.diags = rules::finding(
+                    &policy,
+                    &rules::meta::unreadable_file::META,
+                    &rel,
+                    &file,
+                    Span::empty(0),
+                    format!(
+                        "the document is {:.1} MiB, over the {} MiB limit of the language server; it is not linted",
+                        n as f64 / 1048576.0,
+                        MAX_DOCUMENT_BYTES / 1048576
+                    ),
+                )
+                .into_iter()
+                .collect();
+                doc.file = Some(file);
+            }
             Err(e) => {
                 doc.policy_error = Some(e);
                 doc.diags.clear();
@@ -374,18 +415,18 @@ impl Server {
                     return Vec::new();
                 };
                 let key = p.text_document.uri.as_str().to_string();
-                self.docs.insert(
-                    key.clone(),
-                    Doc {
-                        uri: p.text_document.uri,
-                        version: p.text_document.version,
-                        text: p.text_document.text,
-                        file: None,
-                        diags: Vec::new(),
-                        policy_error: None,
-                        yaml: false,
-                    },
-                );
+                let mut doc = Doc {
+                    uri: p.text_document.uri,
+                    version: p.text_document.version,
+                    text: String::new(),
+                    file: None,
+                    diags: Vec::new(),
+                    policy_error: None,
+                    yaml: false,
+                    over_limit: None,
+                };
+                doc.set_text(p.text_document.text);
+                self.docs.insert(key.clone(), doc);
                 self.lint(&key).into_iter().collect()
             }
             "textDocument/didChange" => {
@@ -400,13 +441,20 @@ impl Server {
                 // client that sends ranges anyway is applied in order
                 for change in p.content_changes {
                     match change.range {
-                        None => doc.text = change.text,
+                        None => doc.set_text(change.text),
+                        // a dropped text cannot take a ranged edit: it
+                        // waits for the next whole text
+                        Some(_) if doc.over_limit.is_some() => {}
                         Some(r) => {
                             let idx = LineIndex::new(&doc.text);
                             let s = idx.offset_of_utf16(&doc.text, r.start.line, r.start.character);
                             let e = idx.offset_of_utf16(&doc.text, r.end.line, r.end.character);
                             if s <= e && e <= doc.text.len() {
                                 doc.text.replace_range(s..e, &change.text);
+                            }
+                            if doc.text.len() > MAX_DOCUMENT_BYTES {
+                                let t = std::mem::take(&mut doc.text);
+                                doc.set_text(t);
                             }
                         }
                     }
@@ -424,7 +472,7 @@ impl Server {
                 let saved_policy = uri_to_path(&key)
                     .is_some_and(|p| p.file_name().is_some_and(|f| f == REPO_POLICY_FILE));
                 if let (Some(text), Some(doc)) = (p.text, self.docs.get_mut(&key)) {
-                    doc.text = text;
+                    doc.set_text(text);
                 }
                 // a saved runbook or contract changes what rules know of
                 // the repository

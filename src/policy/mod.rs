@@ -253,14 +253,47 @@ pub struct PolicyError {
     pub span: Span,
 }
 
-fn globset(patterns: &[String]) -> Result<GlobSet, String> {
+/// A value of the merged policy that does not compile: the message, and
+/// the value as written (to find where the user wrote it).
+type CompileError = (String, Option<String>);
+
+fn globset(patterns: &[String]) -> Result<GlobSet, CompileError> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
-        let g = Glob::new(p).map_err(|e| format!("invalid glob `{p}`: {e}"))?;
+        let g = Glob::new(p).map_err(|e| {
+            (
+                format!(
+                    "invalid glob `{}`: {e}",
+                    crate::diag::escape::excerpt(p, 80)
+                ),
+                Some(p.clone()),
+            )
+        })?;
         b.add(g);
         // `**/x` should also match `x` at the root; globset already does.
     }
-    b.build().map_err(|e| e.to_string())
+    b.build().map_err(|e| (e.to_string(), None))
+}
+
+/// Where `value` is written as a YAML string in `layers` (the last layer
+/// first: it is the one that won the merge), for a located error.
+fn locate(layers: &[Layer], value: &str) -> Option<(String, String, Span)> {
+    fn find(n: &crate::syntax::yaml::Node, value: &str) -> Option<Span> {
+        use crate::syntax::yaml::Kind;
+        match &n.kind {
+            Kind::Scalar { value: v, .. } if v == value && !n.from_alias => Some(n.span.clone()),
+            Kind::Scalar { .. } => None,
+            Kind::Seq(items) => items.iter().find_map(|i| find(i, value)),
+            Kind::Map(m) => m.iter().find_map(|(_, v)| find(v, value)),
+        }
+    }
+    layers.iter().rev().find_map(|l| {
+        let docs = crate::syntax::yaml::parse(&l.text);
+        docs.docs
+            .iter()
+            .find_map(|d| find(d, value))
+            .map(|span| (l.display.clone(), l.text.clone(), span))
+    })
 }
 
 /// Merge `over` into `base`: mappings recursively, everything else replaced.
@@ -556,13 +589,16 @@ impl Policy {
                 span: Span::default(),
             }]
         })?;
-        policy.compile().map_err(|m| {
+        policy.compile().map_err(|(message, value)| {
+            let at = value.and_then(|v| locate(layers, &v));
+            let (file, text, span) =
+                at.unwrap_or_else(|| ("policy".into(), String::new(), Span::default()));
             vec![PolicyError {
-                file: "policy".into(),
-                text: String::new(),
-                message: m,
+                file,
+                text,
+                message,
                 help: None,
-                span: Span::default(),
+                span,
             }]
         })?;
         Ok(policy)
@@ -588,7 +624,7 @@ impl Policy {
         Policy::load_layers(&layers, catalog)
     }
 
-    fn compile(&mut self) -> Result<(), String> {
+    fn compile(&mut self) -> Result<(), CompileError> {
         let mut c = Compiled {
             exclude: Some(globset(&self.exclude)?),
             loki_paths: Some(globset(&self.loki.paths)?),
@@ -603,7 +639,18 @@ impl Policy {
             c.overrides.push((globset(&o.paths)?, o.rules.clone()));
         }
         if !self.loki.max_range.is_empty() {
-            c.max_range = crate::syntax::duration::parse(&self.loki.max_range).ok();
+            // a value that does not parse (or overflows) is an error, never
+            // a silently disabled check
+            let r = &self.loki.max_range;
+            c.max_range = Some(crate::syntax::duration::parse(r).map_err(|e| {
+                (
+                    format!(
+                        "loki.max_range `{}`: {e}",
+                        crate::diag::escape::excerpt(r, 80)
+                    ),
+                    Some(r.clone()),
+                )
+            })?);
         }
         self.compiled = c;
         Ok(())

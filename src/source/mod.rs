@@ -226,10 +226,57 @@ fn memchr_newline(b: &[u8]) -> Option<usize> {
     b.iter().position(|&c| c == b'\n')
 }
 
+/// A path as text without losing anything: a name that is not UTF-8 shows
+/// each invalid byte as `\xHH` (`caf\xE9.yaml`), so two names never share a
+/// display name (U+FFFD did: `caf\xE9.yaml` and a real `caf\u{FFFD}.yaml`
+/// were one file to `--fix` and SARIF). See [`raw_bytes`] for the way back.
+pub fn lossless(s: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    if let Some(t) = s.to_str() {
+        return t.to_string();
+    }
+    let mut out = String::new();
+    for chunk in s.as_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The bytes a [`lossless`] display name stands for, given that the path
+/// it came from was not UTF-8 (only then are `\xHH` escapes bytes).
+pub fn raw_bytes(display: &str) -> Vec<u8> {
+    let b = display.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && b.get(i + 1) == Some(&b'x') {
+            if let Some(v) = b
+                .get(i + 2..i + 4)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(v);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
 /// Display path of `path` relative to `root` when it lies below it.
 pub fn display_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let s = rel.to_string_lossy().replace('\\', "/");
+    // (a name that is not UTF-8 is a Unix name: its `\xHH` escapes stay)
+    let s = match rel.to_str() {
+        Some(t) => t.replace('\\', "/"),
+        None => lossless(rel.as_os_str()),
+    };
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 

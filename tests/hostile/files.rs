@@ -467,3 +467,75 @@ fn w4_no_leftover_directories_and_concurrent_runs_are_serialised() {
     let o = o11ylint(root, &["generate", "--check"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
+
+#[test]
+fn w6_non_utf8_names_that_look_alike_stay_two_files() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = repo();
+    let root = tmp.path();
+    let rules =
+        "groups:\n  - name: g\n    rules:\n      - record: x:y:z\n        expr: up{job=~\"api\"}\n";
+    // `caf\xe9.yaml` (Latin-1) beside a real `caf\u{FFFD}.yaml`: the lossy
+    // display of the first is the name of the second
+    let latin1 = root.join(std::ffi::OsStr::from_bytes(b"caf\xe9.yaml"));
+    let replacement = root.join("caf\u{FFFD}.yaml");
+    std::fs::write(&latin1, rules).unwrap();
+    std::fs::write(&replacement, rules).unwrap();
+    let o = o11ylint(root, &["check", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let mut uris: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    uris.sort();
+    uris.dedup();
+    assert_eq!(uris, vec!["caf%E9.yaml", "caf%EF%BF%BD.yaml"], "{uris:?}");
+    let o = o11ylint(root, &["check", "--format", "concise"]);
+    let out = stdout(&o);
+    assert!(out.contains("caf\\xE9.yaml:5:"), "{out}");
+    assert!(out.contains("caf\u{FFFD}.yaml:5:"), "{out}");
+    let o = o11ylint(root, &["check", "--fix", "--format", "concise"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    for p in [&latin1, &replacement] {
+        let text = std::fs::read_to_string(p).unwrap();
+        assert!(text.contains("up{job=\"api\"}"), "{}: {text}", p.display());
+    }
+}
+
+#[test]
+fn p9_invalid_glob_is_located_and_max_range_overflow_is_an_error() {
+    let tmp = repo();
+    let root = tmp.path();
+    std::fs::write(root.join("canary.yaml"), CANARY_RULES).unwrap();
+    std::fs::write(
+        root.join("o11ylint.yaml"),
+        "extends: generic\nexclude:\n  - \"vendor/**\"\n  - \"[invalid\"\n",
+    )
+    .unwrap();
+    let o = o11ylint(root, &["check", "--format", "json"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("invalid glob `[invalid`"), "{err}");
+    assert!(err.contains("o11ylint.yaml:4:5"), "located: {err}");
+    // a range that overflows switched `loki-range` (OL303) off silently
+    std::fs::write(
+        root.join("o11ylint.yaml"),
+        "extends: generic\nloki:\n  max_range: 99999999999999999999y\n",
+    )
+    .unwrap();
+    let o = o11ylint(root, &["check", "--format", "json"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("loki.max_range `99999999999999999999y`")
+            && err.contains("o11ylint.yaml:3:14"),
+        "{err}"
+    );
+}

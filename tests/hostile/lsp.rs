@@ -206,3 +206,64 @@ fn h8_quick_edits_are_coalesced_to_the_latest_version() {
     // the hover saw the latest text (its finding)
     assert!(response(&msgs, json!(3))["result"]["contents"].is_object());
 }
+
+#[test]
+fn m4_documents_over_the_size_limit_are_neither_kept_nor_linted() {
+    let tmp = repo();
+    let uri = format!("file://{}/big.yaml", tmp.path().display());
+    // 17 MiB of rules (over the 16 MiB file limit), then a small text
+    let rule = "  - name: g\n    rules:\n      - record: openbao:x:y\n        expr: sum by (client_ip) (up)\n";
+    let big = format!(
+        "groups:\n{}",
+        rule.repeat(17 * 1024 * 1024 / rule.len() + 1)
+    );
+    let mut input = init();
+    input.extend(open(&uri, &big));
+    input.extend(msg(json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": uri, "version": 2},
+        "contentChanges": [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "# ranged edit of a dropped text: ignored\n"}]}})));
+    input.extend(msg(
+        json!({"jsonrpc": "2.0", "id": 5, "method": "textDocument/hover", "params": {
+        "textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}}),
+    ));
+    input.extend(msg(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": uri, "version": 3},
+        "contentChanges": [{"text": format!("groups:\n{rule}")}]}}),
+    ));
+    // a request makes the server lint what changed before it answers
+    input.extend(msg(
+        json!({"jsonrpc": "2.0", "id": 6, "method": "textDocument/hover", "params": {
+        "textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}}),
+    ));
+    input.extend(shutdown_exit());
+    let (code, msgs) = session(tmp.path(), input);
+    assert_eq!(code, Some(0));
+    let published: Vec<&Value> = msgs
+        .iter()
+        .filter(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri.as_str()
+        })
+        .collect();
+    let first = &published[0]["params"]["diagnostics"];
+    assert_eq!(first.as_array().unwrap().len(), 1, "{first:#}");
+    assert_eq!(first[0]["code"], "OL003");
+    assert!(
+        first[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("over the 16 MiB limit of the language server; it is not linted"),
+        "{first:#}"
+    );
+    // the small text is linted again as usual
+    let versions: Vec<&Value> = published.iter().map(|m| &m["params"]["version"]).collect();
+    let last = &published.last().unwrap()["params"]["diagnostics"];
+    assert!(
+        last.as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "OL200"),
+        "{versions:?} {last:#}"
+    );
+    assert!(response(&msgs, json!(5)).get("error").is_none());
+}

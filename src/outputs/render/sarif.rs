@@ -74,8 +74,13 @@ fn rule_descriptor(m: &RuleMeta) -> Value {
 /// Percent-encode a repository-relative path for a URI reference (keeps
 /// `/` and the unreserved characters).
 pub fn encode_path(p: &str) -> String {
+    encode_bytes(p.as_bytes())
+}
+
+/// [`encode_path`] for raw path bytes.
+pub fn encode_bytes(p: &[u8]) -> String {
     let mut out = String::with_capacity(p.len());
-    for b in p.bytes() {
+    for &b in p {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
             out.push(b as char);
         } else {
@@ -87,6 +92,12 @@ pub fn encode_path(p: &str) -> String {
 
 fn artifact_location(file: &FileRef) -> Value {
     let display = file.display.as_str();
+    // a name that is not UTF-8: its own bytes, percent-encoded (the display
+    // name escapes them as `\xHH`)
+    if file.path.to_str().is_none() && !Path::new(display).is_absolute() {
+        let raw = crate::source::raw_bytes(display);
+        return json!({"uri": encode_bytes(&raw), "uriBaseId": SRCROOT});
+    }
     if Path::new(display).is_absolute() {
         // outside the repository root: an absolute file URI
         let p = display.replace('\\', "/");
