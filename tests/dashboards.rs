@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use o11ylint::analysis::repo::RepoIndex;
 use o11ylint::engine;
 use o11ylint::policy::Policy;
 use o11ylint::source::SourceFile;
@@ -27,8 +28,15 @@ fn fixture_dashboards() -> Vec<PathBuf> {
 }
 
 fn lint_text(text: &str, rel: &str, policy: &Policy) -> engine::FileResult {
+    lint_text_in(text, rel, &RepoIndex::new(Path::new("."), policy), policy)
+}
+
+/// [`lint_text`] with one repository index for many runs: the query rules
+/// read the repository's metrics contracts for every dashboard target, and
+/// building the index per run made the damaged-dashboard loop minutes long.
+fn lint_text_in(text: &str, rel: &str, repo: &RepoIndex, policy: &Policy) -> engine::FileResult {
     let file = SourceFile::new(rel, PathBuf::from(rel), text.to_string());
-    engine::lint_file(&file, rel, Path::new("."), policy)
+    engine::lint_file_in(&file, rel, repo, policy)
 }
 
 /// The corpus of public dashboards (monitoring mixins, Grafana's Loki and
@@ -74,6 +82,7 @@ fn corpus_dashboards_lint_without_panics() {
 #[test]
 fn damaged_dashboards_never_panic() {
     let policy = Policy::default_policy();
+    let repo = RepoIndex::new(Path::new("."), &policy);
     let mut runs = 0;
     for p in fixture_dashboards() {
         let Ok(text) = std::fs::read_to_string(&p) else {
@@ -83,7 +92,7 @@ fn damaged_dashboards_never_panic() {
         let mut cut = 0;
         while cut <= text.len() {
             if text.is_char_boundary(cut) {
-                lint_text(&text[..cut], "d.json", &policy);
+                lint_text_in(&text[..cut], "d.json", &repo, &policy);
                 runs += 1;
             }
             cut += step;
@@ -94,7 +103,7 @@ fn damaged_dashboards_never_panic() {
                 t.push_str(&text[..i]);
                 t.push_str(replacement);
                 t.push_str(&text[i + c.len_utf8()..]);
-                lint_text(&t, "d.json", &policy);
+                lint_text_in(&t, "d.json", &repo, &policy);
                 runs += 1;
             }
         }

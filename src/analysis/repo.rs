@@ -52,7 +52,15 @@ impl RepoIndex {
         RepoIndex {
             root: root.to_path_buf(),
             runbooks_dir: crate::source::normalize_rel(&policy.runbooks.dir).unwrap_or_default(),
-            prefixes: policy.source_prefix.prefixes.clone(),
+            // contract expressions are analysed with `${source}` replaced by
+            // this placeholder: their metrics are known under it too
+            prefixes: policy
+                .source_prefix
+                .prefixes
+                .iter()
+                .cloned()
+                .chain([contracts::SOURCE_PLACEHOLDER.to_string()])
+                .collect(),
             recording_namespace: policy.source_prefix.recording_namespace.clone(),
             contracts: OnceLock::new(),
             catalog: OnceLock::new(),

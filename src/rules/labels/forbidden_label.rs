@@ -29,8 +29,8 @@ const HELP_GROUPING: &str =
 impl Rule for ForbiddenLabel {
     fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
         query(cx, q);
-        if let Some(rq) = crate::rules::query::rule_query(cx, q) {
-            check_outputs(cx, &rq);
+        if let Some(qs) = crate::rules::query::query_sem(cx, q) {
+            check_outputs(cx, &qs);
         }
     }
 
@@ -79,19 +79,16 @@ fn named_as_dimension(parsed: &Parsed, label: &str) -> bool {
 }
 
 /// What the query's output carries (semantic layer): unbounded parser
-/// stages whose labels reach a Loki rule's series, forbidden labels created
-/// by a parser stage or a selector and kept, and labels whose value is a
-/// forbidden label's value (laundered through `label_format`,
-/// `label_replace`, `label_join`).
-fn check_outputs(cx: &mut Ctx<'_>, q: &crate::rules::query::RuleQuery<'_>) {
+/// stages whose labels reach a Loki rule's or panel's series, forbidden
+/// labels created by a parser stage or a selector and kept, and labels whose
+/// value is a forbidden label's value (laundered through `label_format`,
+/// `label_replace`, `label_join`). Rule files, dashboard targets and
+/// contract expressions alike.
+fn check_outputs(cx: &mut Ctx<'_>, q: &crate::rules::query::QuerySem<'_>) {
     use crate::analysis::semantics::{Origin, Presence};
     let file = cx.file;
     let text: &str = &file.text;
-    let what = if q.rule.is_alert() {
-        "alert"
-    } else {
-        "recording rule"
-    };
+    let what = q.what();
     let labels = &q.sem.labels;
     for (stage, span) in labels.open_parsers() {
         let sp = q.span(text, span.clone());

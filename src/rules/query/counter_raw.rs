@@ -1,7 +1,7 @@
 //! A counter compared or aggregated by its raw value.
 
+use super::query_sem;
 use super::rate_over_non_counter::describe_source;
-use super::rule_query;
 use crate::analysis::semantics::{Event, KindSource};
 use crate::artifact::query::QueryRef;
 use crate::rules::{Ctx, Rule};
@@ -29,7 +29,7 @@ fn reliable(source: &KindSource) -> bool {
 
 impl Rule for CounterRaw {
     fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
-        let Some(q) = rule_query(cx, q) else { return };
+        let Some(q) = query_sem(cx, q) else { return };
         let file = cx.file;
         let text: &str = &file.text;
         for e in &q.sem.events {

@@ -1,8 +1,8 @@
 //! `histogram_quantile` over buckets without `le`, or over series that are
 //! not buckets.
 
+use super::query_sem;
 use super::rate_over_non_counter::describe_source;
-use super::rule_query;
 use crate::analysis::semantics::Event;
 use crate::artifact::query::QueryRef;
 use crate::rules::{Ctx, Rule};
@@ -20,7 +20,7 @@ crate::declare_rule! {
 
 impl Rule for HistogramQuantileBuckets {
     fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
-        let Some(q) = rule_query(cx, q) else { return };
+        let Some(q) = query_sem(cx, q) else { return };
         let file = cx.file;
         for e in &q.sem.events {
             match e {

@@ -1,6 +1,6 @@
 //! An expression too deep or too large to analyse.
 
-use super::rule_query;
+use super::query_sem;
 use crate::artifact::query::QueryRef;
 use crate::rules::{Ctx, Rule};
 
@@ -17,7 +17,7 @@ crate::declare_rule! {
 
 impl Rule for QueryTooComplex {
     fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
-        let Some(q) = rule_query(cx, q) else { return };
+        let Some(q) = query_sem(cx, q) else { return };
         if let Some(why) = &q.sem.too_complex {
             cx.report(
                 &META,

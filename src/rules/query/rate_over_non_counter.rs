@@ -1,6 +1,6 @@
 //! `rate`/`irate`/`increase` over a series that is not a counter.
 
-use super::rule_query;
+use super::query_sem;
 use crate::analysis::semantics::{Event, KindSource};
 use crate::artifact::query::QueryRef;
 use crate::rules::{Ctx, Rule};
@@ -25,9 +25,29 @@ pub fn describe_source(s: &KindSource) -> String {
     }
 }
 
+/// Whether the kind is sure enough to report. A `_created` suffix is not:
+/// OpenMetrics names a counter's creation timestamp so, but exporters older
+/// than OpenMetrics name counters so too (`mysql_global_status_threads_created`,
+/// `varnish_main_threads_created`: threads created, a counter), and on the
+/// corpora's dashboards every `rate` over a `_created` series was one of
+/// those (docs/precision.md).
+fn reliable(source: &KindSource) -> bool {
+    !matches!(source, KindSource::Suffix(s) if s == "_created")
+}
+
+/// "a gauge", "an info series".
+fn a(what: &str) -> String {
+    let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {what}")
+}
+
 impl Rule for RateOverNonCounter {
     fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
-        let Some(q) = rule_query(cx, q) else { return };
+        let Some(q) = query_sem(cx, q) else { return };
         let file = cx.file;
         let text: &str = &file.text;
         for e in &q.sem.events {
@@ -38,13 +58,16 @@ impl Rule for RateOverNonCounter {
                 source,
             } = e
             {
+                if !reliable(source) {
+                    continue;
+                }
                 let sp = q.span(text, span.clone());
                 cx.report(
                     &META,
                     sp,
                     format!(
-                        "`{func}` over a {} ({}): `{func}` is only meaningful for counters",
-                        kind.describe(),
+                        "`{func}` over {} ({}): `{func}` is only meaningful for counters",
+                        a(kind.describe()),
                         describe_source(source)
                     ),
                 )

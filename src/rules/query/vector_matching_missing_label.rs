@@ -1,6 +1,6 @@
 //! Vector matching on a label one side cannot have.
 
-use super::rule_query;
+use super::query_sem;
 use crate::analysis::semantics::Event;
 use crate::artifact::query::QueryRef;
 use crate::rules::{Ctx, Rule};
@@ -18,7 +18,7 @@ crate::declare_rule! {
 
 impl Rule for VectorMatchingMissingLabel {
     fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
-        let Some(q) = rule_query(cx, q) else { return };
+        let Some(q) = query_sem(cx, q) else { return };
         let file = cx.file;
         let text: &str = &file.text;
         for e in &q.sem.events {
