@@ -12,13 +12,13 @@
 //! | `syntax` | parsers that keep positions: YAML, JSON, PromQL, LogQL, Alloy, Go templates, Grafana variables, durations; JSON Schema validation |
 //! | `diag` | the diagnostic model (findings, severities, edits) and the rule catalogue's types |
 //! | `policy` | configuration: the merged policy and its lookups |
-//! | `contracts` | the contract sources and the generator that compiles them |
+//! | `contracts` | the contract sources, and the generator that compiles them in memory and compares with `generated/` |
 //! | `artifact` | models of what a file is: rule files, dashboards, contracts, Alloy |
-//! | `analysis` | analyses rules share: log-stream classification, Alloy flow |
-//! | `rules` | the rule trait, the registry, one file per rule, repository facts |
+//! | `analysis` | what rules share: query semantics, log-stream classification, Alloy flow, the facts each file contributes, and the repository index (`RepoIndex`, the only way rules learn about other files) |
+//! | `rules` | the rule trait and hooks, the registry, one file per rule |
 //! | `suppress` | inline and scoped suppressions, and the findings about them |
 //! | `engine` | running the rules over files and the repository |
-//! | `outputs` | renderers, fixes, the language server, live validation |
+//! | `outputs` | renderers, fixes, writing `generated/`, the language server, live validation |
 //! | `cli` | the command line |
 
 pub mod analysis;
