@@ -46,6 +46,7 @@ CATEGORIES = [
     ("OL905 vector-matching-missing-label (dashboards)", "OL905", r"", "dashboards"),
     ("OL906 query-too-complex (dashboards)", "OL906", r"", "dashboards"),
     ("OL200 forbidden-label (outputs, dashboards)", "OL200", r"without a field list|reaches this|carries the value", "dashboards"),
+    ("OL800 unknown-metric (dashboards)", "OL800", r"no recording rule in the repository", "dashboards"),
 ]
 
 

@@ -208,11 +208,17 @@ pub fn collect(
                 let Some(a) = q.prom() else { continue };
                 for m in &a.facts.metrics {
                     if q.var_at(&m.span).is_none() {
-                        f.series_used.push(SeriesUse {
+                        let u = SeriesUse {
                             name: m.name.clone(),
                             file: file.clone(),
                             span: q.span(&file.text, m.span.clone()),
-                        });
+                        };
+                        // a recorded series (`level:metric:operation`) must
+                        // be recorded somewhere, contract or not
+                        if m.name.contains(':') {
+                            f.recorded_used.push(u.clone());
+                        }
+                        f.series_used.push(u);
                     }
                 }
             }
