@@ -20,6 +20,23 @@ pub fn use_color(choice: ColorChoice, stream_is_tty: bool) -> bool {
     }
 }
 
+/// The repository root of `generate` and `validate-queries` (`--root`,
+/// else the nearest one above the working directory) and its policy;
+/// `None` once the policy's errors are printed.
+pub fn root_and_policy(root: Option<&Path>, policy: Option<&Path>) -> Option<(PathBuf, Policy)> {
+    let root = match root {
+        Some(r) => std::fs::canonicalize(r).unwrap_or_else(|_| r.to_path_buf()),
+        None => find_root(Path::new(".")),
+    };
+    match Policy::discover(&root, policy, crate::rules::catalog()) {
+        Ok(p) => Some((root, p)),
+        Err(errors) => {
+            print_policy_errors(&errors, false);
+            None
+        }
+    }
+}
+
 /// Render policy errors as diagnostics (they are configuration errors: exit 2).
 pub fn print_policy_errors(errors: &[PolicyError], color: bool) {
     for e in errors {

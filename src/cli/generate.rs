@@ -7,7 +7,6 @@ use crate::contracts::generate::{self, Drift, Settings};
 use crate::contracts::{self, KINDS};
 use crate::diag::escape;
 use crate::engine::{self, Options};
-use crate::policy::{find_root, Policy};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct GenerateArgs {
@@ -27,16 +26,10 @@ pub struct GenerateArgs {
 }
 
 pub fn run(args: &GenerateArgs) -> i32 {
-    let root = match &args.root {
-        Some(r) => std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()),
-        None => find_root(Path::new(".")),
-    };
-    let policy = match Policy::discover(&root, args.policy.as_deref(), crate::rules::catalog()) {
-        Ok(p) => p,
-        Err(errors) => {
-            super::check::print_policy_errors(&errors, false);
-            return EXIT_ERROR;
-        }
+    let Some((root, policy)) =
+        super::check::root_and_policy(args.root.as_deref(), args.policy.as_deref())
+    else {
+        return EXIT_ERROR;
     };
     let settings = match Settings::from_policy(&policy, args.source_prefix.as_deref()) {
         Ok(s) => s,

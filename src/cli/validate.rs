@@ -12,7 +12,6 @@ use crate::outputs::live::http::{self, Client, Settings};
 use crate::outputs::live::{
     self, loki::Loki, prometheus::Prometheus, report, Macros, Options, Status,
 };
-use crate::policy::{find_root, Policy};
 
 pub const PROMETHEUS_TOKEN_ENV: &str = "O11YLINT_PROMETHEUS_TOKEN";
 pub const LOKI_TOKEN_ENV: &str = "O11YLINT_LOKI_TOKEN";
@@ -232,16 +231,10 @@ pub fn run(args: &ValidateArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let root = match &args.root {
-        Some(r) => std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()),
-        None => find_root(Path::new(".")),
-    };
-    let policy = match Policy::discover(&root, args.policy.as_deref(), crate::rules::catalog()) {
-        Ok(p) => p,
-        Err(errors) => {
-            super::check::print_policy_errors(&errors, false);
-            return EXIT_ERROR;
-        }
+    let Some((root, policy)) =
+        super::check::root_and_policy(args.root.as_deref(), args.policy.as_deref())
+    else {
+        return EXIT_ERROR;
     };
     let profile = match collect::collect(&root, &policy) {
         Ok(p) => p,
