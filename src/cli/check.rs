@@ -250,7 +250,13 @@ pub fn write_report(
     color: bool,
 ) -> std::io::Result<()> {
     match format {
-        Format::Human => render::human::write_all(out, &o.diagnostics, &o.summary, color),
+        Format::Human => render::human::write_all(
+            out,
+            &o.diagnostics,
+            &o.summary,
+            color,
+            std::fs::symlink_metadata(root.join(crate::policy::REPO_POLICY_FILE)).is_ok(),
+        ),
         Format::Json => out.write_all(render::json::render(&o.diagnostics, &o.summary).as_bytes()),
         Format::Concise => render::concise::write_all(out, &o.diagnostics),
         Format::Github => render::github::write_all(out, &o.diagnostics),

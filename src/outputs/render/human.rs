@@ -155,18 +155,21 @@ pub fn render(d: &Diagnostic, color: bool) -> String {
     String::from_utf8_lossy(buf.as_slice()).into_owned()
 }
 
+/// `policy_file`: whether the repository has an `o11ylint.yaml` (then the
+/// closing hint does not suggest `o11ylint init`).
 pub fn write_all(
     out: &mut dyn Write,
     diags: &[Diagnostic],
     summary: &Summary,
     color: bool,
+    policy_file: bool,
 ) -> std::io::Result<()> {
     for d in diags.iter().filter(|d| d.suppressed.is_none()) {
         out.write_all(render(d, color).as_bytes())?;
     }
     out.write_all(tally(summary).as_bytes())?;
     writeln!(out, "{}", summary_line(summary))?;
-    if let Some(hint) = guidance(summary) {
+    if let Some(hint) = guidance(summary, policy_file) {
         writeln!(out, "{hint}")?;
     }
     Ok(())
@@ -202,7 +205,9 @@ pub fn tally(s: &Summary) -> String {
 }
 
 /// When a few rules make most of the findings, how to configure them.
-pub fn guidance(s: &Summary) -> Option<String> {
+/// Syntax findings are not a convention to switch off: the hint says to fix
+/// them or to declare the ruler's dialect (`target:`) instead.
+pub fn guidance(s: &Summary, policy_file: bool) -> Option<String> {
     let top = s.dominant_rules();
     let first = top.first()?;
     let names: Vec<String> = top
@@ -210,11 +215,27 @@ pub fn guidance(s: &Summary) -> Option<String> {
         .map(|t| format!("{} ({})", t.name, t.count))
         .collect();
     let sum: usize = top.iter().map(|t| t.count).sum();
+    let init = if policy_file {
+        ""
+    } else {
+        ", or run `o11ylint init` to write a policy that fits this repository"
+    };
+    let syntax = crate::rules::find(first.name)
+        .is_some_and(|r| r.meta().family == crate::diag::catalog::Family::Syntax);
+    let advice = if syntax {
+        format!(
+            "files or expressions your tools may refuse: fix them, or, where they are written for another ruler (MetricsQL, Thanos, Mimir or vmalert keys), set `target:` in o11ylint.yaml{init}"
+        )
+    } else {
+        format!(
+            "if that is a convention of yours rather than a defect, set it in o11ylint.yaml (`rules: {{{}: {{enabled: false}}}}`, or `severity: info`, or an `overrides:` entry for some paths){init}",
+            first.name
+        )
+    };
     Some(format!(
-        "{sum} of {} findings come from {}: if that is a convention of yours rather than a defect, set it in o11ylint.yaml (`rules: {{{}: {{enabled: false}}}}`, or `severity: info`, or an `overrides:` entry for some paths), or run `o11ylint init` to write a policy that fits this repository; `o11ylint explain {}` says what the rule checks",
+        "{sum} of {} findings come from {}: {advice}; `o11ylint explain {}` says what the rule checks",
         s.findings(),
         names.join(", "),
-        first.name,
         first.name
     ))
 }
@@ -269,7 +290,7 @@ mod tests {
             ("OL716", "rate-interval", 30),
             ("OL700", "duplicate-rule", 3),
         ]);
-        let hint = guidance(&s).unwrap();
+        let hint = guidance(&s, false).unwrap();
         assert!(
             hint.starts_with("30 of 33 findings come from rate-interval (30)"),
             "{hint}"
@@ -278,7 +299,33 @@ mod tests {
             hint.contains("rules: {rate-interval: {enabled: false}}"),
             "{hint}"
         );
+        assert!(hint.contains("run `o11ylint init`"), "{hint}");
+        // a repository with a policy file is not told to write one
+        let hint = guidance(&s, true).unwrap();
+        assert!(!hint.contains("o11ylint init"), "{hint}");
+        assert!(
+            hint.contains("rules: {rate-interval: {enabled: false}}"),
+            "{hint}"
+        );
         assert!(tally(&s).starts_with("findings by rule:\n     30  OL716 rate-interval "));
+    }
+
+    #[test]
+    fn dominant_syntax_findings_are_not_called_a_convention() {
+        // a VictoriaMetrics repository before `init`: MetricsQL read as PromQL
+        let s = tally_of(&[
+            ("OL101", "promql-syntax", 10),
+            ("OL713", "panel-title", 5),
+            ("OL100", "yaml-syntax", 4),
+        ]);
+        let hint = guidance(&s, false).unwrap();
+        assert!(
+            hint.starts_with("15 of 19 findings come from promql-syntax (10), panel-title (5): files or expressions your tools may refuse"),
+            "{hint}"
+        );
+        assert!(hint.contains("set `target:` in o11ylint.yaml"), "{hint}");
+        assert!(!hint.contains("enabled: false"), "{hint}");
+        assert!(hint.contains("run `o11ylint init`"), "{hint}");
     }
 
     #[test]
@@ -290,8 +337,11 @@ mod tests {
             ("OL704", "d", 3),
             ("OL705", "e", 3),
         ];
-        assert_eq!(guidance(&tally_of(&spread)), None);
-        assert_eq!(guidance(&tally_of(&[("OL716", "rate-interval", 9)])), None);
+        assert_eq!(guidance(&tally_of(&spread), false), None);
+        assert_eq!(
+            guidance(&tally_of(&[("OL716", "rate-interval", 9)]), false),
+            None
+        );
         assert_eq!(tally(&Summary::default()), "");
     }
 }
