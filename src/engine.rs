@@ -415,10 +415,12 @@ pub fn lint_file_in(file: &FileRef, rel: &str, repo: &RepoIndex, policy: &Policy
     let mut docs: Vec<yaml::Node> = Vec::new();
     let mut load_diags = Vec::new();
     let artifact = match ext.as_str() {
-        "yaml" | "yml" if crate::syntax::foreign_template::detect(&file.text).is_some() => {
+        "yaml" | "yml" | "rules" | "rule"
+            if crate::syntax::foreign_template::detect(&file.text).is_some() =>
+        {
             Artifact::Other(crate::syntax::foreign_template::detect(&file.text).unwrap_or_default())
         }
-        "yaml" | "yml" => {
+        "yaml" | "yml" | "rules" | "rule" => {
             let parsed = yaml::parse(&file.text);
             let yaml_finding = |span: Span, message: String| {
                 rules::finding(policy, &syntax::yaml_syntax::META, rel, file, span, message)
@@ -441,12 +443,23 @@ pub fn lint_file_in(file: &FileRef, rel: &str, repo: &RepoIndex, policy: &Policy
             }
             docs = parsed.docs;
             let fatal = parsed.errors.iter().any(|e| e.fatal);
-            if docs.is_empty() && file.text.trim().is_empty() {
+            let a = if docs.is_empty() && file.text.trim().is_empty() {
                 Artifact::Other("empty file".into())
             } else if fatal && docs.is_empty() {
                 Artifact::Other("YAML does not load".into())
             } else {
                 artifact::classify_yaml(rel, &file.text, &docs, policy)
+            };
+            if matches!(ext.as_str(), "rules" | "rule") && !matches!(a, Artifact::Rules(_)) {
+                // a `.rules` name is only a hint: udev, IDS and policy-kit
+                // rules are not ours to judge
+                load_diags.clear();
+                docs.clear();
+                Artifact::Other(format!(
+                    "a `.{ext}` file that is not a Prometheus or Loki rule file"
+                ))
+            } else {
+                a
             }
         }
         "json" => {

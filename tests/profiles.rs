@@ -199,3 +199,84 @@ fn the_policy_target_decides_dialect_keys_and_metricsql() {
         "{got:#?}"
     );
 }
+
+/// Rule files named `*.rules` / `*.rule` (Prometheus loads any name; Juju
+/// charms such as loki-k8s-operator ship `src/prometheus_alert_rules/*.rule`)
+/// are linted; other `.rules` files (udev) and Juju templates are skipped
+/// with a reason.
+#[test]
+fn rule_files_named_rules_are_linted_and_other_rules_files_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    write(
+        dir.path(),
+        "src/prometheus_alert_rules/loki_request_panic.rule",
+        "groups:\n  - name: loki_request_panic\n    rules:\n      - alert: LokiRequestPanic\n        expr: sum(increase(loki_panic_total[10m])) by (namespace, job) > 0\n        for: 5m\n        annotations:\n          summary: Loki request panic (instance {{ $labels.instance }})\n",
+    );
+    write(
+        dir.path(),
+        "prometheus/alert.rules",
+        "groups:\n  - name: node\n    rules:\n      - alert: NodeDown\n        expr: up{job=~\"node\"} == 0\n",
+    );
+    write(
+        dir.path(),
+        "src/prometheus_alert_rules/up.rule",
+        "groups:\n  - name: up\n    rules:\n      - alert: Down\n        expr: up{%%juju_topology%%} == 0\n",
+    );
+    write(
+        dir.path(),
+        "etc/udev/99-usb.rules",
+        "SUBSYSTEM==\"usb\", ATTR{idVendor}==\"0bda\", MODE=\"0666\"\n",
+    );
+    let r = o11ylint(
+        dir.path(),
+        &["check", "-v", "--format", "json", "--fail-on", "never"],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let got: Vec<(String, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        got.contains(&(
+            "template-label-missing".into(),
+            "src/prometheus_alert_rules/loki_request_panic.rule".into()
+        )),
+        "{got:#?}"
+    );
+    assert!(
+        got.contains(&(
+            "regex-literal-matcher".into(),
+            "prometheus/alert.rules".into()
+        )),
+        "{got:#?}"
+    );
+    assert!(
+        !got.iter()
+            .any(|(_, f)| f.ends_with("99-usb.rules") || f.ends_with("up.rule")),
+        "{got:#?}"
+    );
+    assert_eq!(v["summary"]["files_checked"], 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains(
+            "skipped etc/udev/99-usb.rules: a `.rules` file that is not a Prometheus or Loki rule file"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("skipped src/prometheus_alert_rules/up.rule: a Juju charm rule template"),
+        "{}",
+        r.stderr
+    );
+}

@@ -140,7 +140,7 @@ pub fn inspect(root: &Path) -> Findings {
             .to_string_lossy()
             .replace('\\', "/");
         let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-        if !matches!(ext.as_str(), "yaml" | "yml" | "json") {
+        if !matches!(ext.as_str(), "yaml" | "yml" | "json" | "rules" | "rule") {
             continue;
         }
         let Ok(text) = guard::read_text(

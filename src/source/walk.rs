@@ -3,8 +3,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Extensions the engine may have something to say about.
-pub const CANDIDATE_EXTENSIONS: &[&str] = &["yaml", "yml", "json", "alloy"];
+/// Extensions the engine may have something to say about. `.rules` and
+/// `.rule` are rule-file names (Prometheus loads a rule file whatever its
+/// name; Juju charms ship `*.rule`/`*.rules`); the engine lints such a file
+/// only when it is a Prometheus or Loki rule file (udev and IDS rules are not).
+pub const CANDIDATE_EXTENSIONS: &[&str] = &["yaml", "yml", "json", "alloy", "rules", "rule"];
 
 /// Largest file read; larger files get one diagnostic and are skipped.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
