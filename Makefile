@@ -4,6 +4,7 @@
 CARGO    ?= cargo
 BIN      := target/release/o11ylint
 CORPUS   ?= ../shared/corpus
+CORPUS_WILD ?= ../shared/corpus-wild
 # Where test runs write their reports; `make reports` rewrites the checked-in
 # copies under docs/ (so `make test` leaves the working tree unchanged)
 REPORTS  ?= target/reports
@@ -21,8 +22,9 @@ check: build
 	$(BIN) check
 
 ## The test command (.ci/run calls exactly this): everything `verify` runs,
-## plus the corpus agreement check and the LogQL differential test
-test: verify corpus-check loki-corpus-check logql-diff test-precommit test-openbao-live
+## plus the corpus agreement check, the generic census of corpus-wild (no
+## internal error, no file promtool loads skipped) and the LogQL differential test
+test: verify corpus-check loki-corpus-check census-wild logql-diff test-precommit test-openbao-live
 
 ## Full repository verification before publishing generated artifacts
 verify: contracts-verify docs-verify validate-generated test-unit examples-validate \
@@ -103,7 +105,7 @@ logql-diff: build
 ## Every finding of the generic policy on ../shared/corpus-wild (docs/precision.md);
 ## skips cleanly without the corpus
 census-wild: build
-	python3 scripts/census-wild.py --o11ylint $(BIN)
+	python3 scripts/census-wild.py --corpus $(CORPUS_WILD) --o11ylint $(BIN)
 
 ## Every corpus Loki rule file and every collected LogQL expression (with
 ## mutations, also embedded in Loki rule files): no panic, no internal error
