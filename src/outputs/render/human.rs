@@ -169,6 +169,14 @@ pub fn write_all(
     }
     out.write_all(tally(summary).as_bytes())?;
     writeln!(out, "{}", summary_line(summary))?;
+    if summary.files_checked == 0 && summary.files_skipped > 0 {
+        // nothing recognised: say where to look rather than look clean
+        writeln!(
+            out,
+            "no file was linted ({} skipped); `o11ylint check -v` says why for each",
+            summary.files_skipped
+        )?;
+    }
     if let Some(hint) = guidance(summary, policy_file) {
         writeln!(out, "{hint}")?;
     }
@@ -326,6 +334,31 @@ mod tests {
         assert!(hint.contains("set `target:` in o11ylint.yaml"), "{hint}");
         assert!(!hint.contains("enabled: false"), "{hint}");
         assert!(hint.contains("run `o11ylint init`"), "{hint}");
+    }
+
+    #[test]
+    fn a_run_that_linted_nothing_says_where_to_look() {
+        let s = Summary {
+            files_skipped: 8,
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        write_all(&mut out, &[], &s, false, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.ends_with("0 files checked: 0 errors, 0 warnings, 0 infos\nno file was linted (8 skipped); `o11ylint check -v` says why for each\n"),
+            "{text}"
+        );
+        let s = Summary {
+            files_checked: 1,
+            files_skipped: 8,
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        write_all(&mut out, &[], &s, false, false).unwrap();
+        assert!(!String::from_utf8(out)
+            .unwrap()
+            .contains("no file was linted"));
     }
 
     #[test]
