@@ -398,6 +398,8 @@ fn extreme_numbers_never_panic() {
 
 // Regression tests for the hostile-input review (../shared/reference/
 // hostile-review.md), one per case id, grouped by area.
+#[path = "hostile/cases.rs"]
+mod cases;
 #[path = "hostile/files.rs"]
 mod files;
 #[path = "hostile/live.rs"]
@@ -410,6 +412,8 @@ mod output;
 mod parsers;
 #[path = "hostile/regex.rs"]
 mod regex;
+#[path = "hostile/review_ok.rs"]
+mod review_ok;
 
 /// A throw-away repository (a `.git` directory marks the root).
 pub fn repo() -> tempfile::TempDir {

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::{json_diags, o11ylint, repo, stderr, stdout, CANARY_RULES};
 
 /// A minimal repository with one contract, generated into `generated/`.
-fn generated_repo() -> tempfile::TempDir {
+pub fn generated_repo() -> tempfile::TempDir {
     let tmp = repo();
     let root = tmp.path();
     let src = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -34,7 +34,7 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn first_generated_json(root: &Path) -> String {
+pub fn first_generated_json(root: &Path) -> String {
     let mut names: Vec<String> = std::fs::read_dir(root.join("generated/grafana"))
         .unwrap()
         .flatten()
@@ -385,7 +385,7 @@ fn s4_symlinked_directories_are_reported_not_skipped_silently() {
 }
 
 #[test]
-fn w3_generate_lists_the_files_it_removes() {
+fn w3_case49_generate_lists_the_files_it_removes_and_replaces_a_generated_link() {
     let tmp = generated_repo();
     let root = tmp.path();
     std::fs::write(root.join("generated/README.md"), "# mine\n").unwrap();
@@ -538,4 +538,38 @@ fn p9_invalid_glob_is_located_and_max_range_overflow_is_an_error() {
             && err.contains("o11ylint.yaml:3:14"),
         "{err}"
     );
+}
+
+#[test]
+fn m6_policy_glob_lists_are_bounded() {
+    let tmp = repo();
+    let root = tmp.path();
+    std::fs::write(root.join("canary.yaml"), CANARY_RULES).unwrap();
+    let globs = |n: usize| {
+        (0..n)
+            .map(|i| format!("  - \"d{i}/**\"\n"))
+            .collect::<String>()
+    };
+    // 100,000 globs took 890 MB; past 5,000 in one list: a located error
+    std::fs::write(
+        root.join("o11ylint.yaml"),
+        format!("extends: generic\nexclude:\n{}", globs(20_000)),
+    )
+    .unwrap();
+    let o = o11ylint(root, &["check", "--format", "json"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("20000 globs in one list, over the limit of 5000")
+            && err.contains("o11ylint.yaml:5003:5"),
+        "{err}"
+    );
+    std::fs::write(
+        root.join("o11ylint.yaml"),
+        format!("extends: generic\nexclude:\n{}", globs(5_000)),
+    )
+    .unwrap();
+    let o = o11ylint(root, &["check", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(json_diags(&o).iter().any(|d| d["file"] == "canary.yaml"));
 }

@@ -130,6 +130,8 @@ enum Misbehave {
     Close,
     /// answer with these bytes
     Answer(&'static str),
+    /// send headers, then one body byte every half second, forever
+    Trickle,
 }
 
 /// Serve `how` on 127.0.0.1 (a port the system picks); returns the port and
@@ -158,6 +160,15 @@ fn stand_in(how: Misbehave) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsi
                     Misbehave::Close => {}
                     Misbehave::Answer(a) => {
                         let _ = c.write_all(a.as_bytes());
+                    }
+                    Misbehave::Trickle => {
+                        let _ = c.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n");
+                        for _ in 0..1200 {
+                            std::thread::sleep(std::time::Duration::from_millis(500));
+                            if c.write_all(b"[").is_err() {
+                                break;
+                            }
+                        }
                     }
                 }
             });
@@ -188,7 +199,7 @@ fn totals(out: &str) -> [usize; 5] {
 }
 
 #[test]
-fn h9_circuit_breaker_stops_asking_a_backend_that_does_not_answer() {
+fn h9_case89_circuit_breaker_stops_asking_a_backend_that_does_not_answer() {
     use std::sync::atomic::Ordering;
     let tmp = contract_repo();
     let (port, seen) = stand_in(Misbehave::Stall);
@@ -212,6 +223,7 @@ fn h9_circuit_breaker_stops_asking_a_backend_that_does_not_answer() {
         out.contains("failed 2 requests in a row (circuit breaker, --max-failures 2)"),
         "{out}"
     );
+    assert!(out.contains("no answer within the timeout"), "{out}");
     let t = totals(&out);
     assert_eq!(t[2], 2, "two errors: {out}");
     assert!(t[3] > 0 && t[4] == t[0] + t[1] + t[2] + t[3], "{out}");
@@ -341,4 +353,130 @@ fn m5_a_response_body_costs_its_own_size_in_memory() {
         assert_eq!(b.len(), len);
         assert_eq!(b.reserved(), len, "{len}: {} bytes allocated", b.reserved());
     }
+}
+
+#[test]
+fn case93_case98_case101_case102_broken_answers_are_clear_errors() {
+    let tmp = contract_repo();
+    let long_header: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 200 OK\r\n{}: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            "h".repeat(64 * 1024)
+        )
+        .into_boxed_str(),
+    );
+    let (port, _) = stand_in(Misbehave::Answer(long_header));
+    let o = validate_with(
+        tmp.path(),
+        port,
+        &["--timeout", "2s", "--max-failures", "0"],
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.to_lowercase().contains("header"), "#93: {out}");
+    // #98: a redirect loop on the same host is reported, never followed
+    let (port, seen) = stand_in(Misbehave::Answer(
+        "HTTP/1.1 302 Found\r\nLocation: /api/v1/query\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    ));
+    let o = validate_with(tmp.path(), port, &["--timeout", "2s", "--concurrency", "1"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("HTTP 302 redirect to `/api/v1/query`"),
+        "#98: {out}"
+    );
+    let t = totals(&out);
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::SeqCst),
+        t[2],
+        "one request per query"
+    );
+    // #101: always 503: retried with backoff, then one clear error
+    let (port, seen) = stand_in(Misbehave::Answer(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    ));
+    let url = format!("http://127.0.0.1:{port}");
+    let o = o11ylint(
+        tmp.path(),
+        &[
+            "validate-queries",
+            "--prometheus",
+            &url,
+            "--retries",
+            "1",
+            "--max-failures",
+            "1",
+            "--concurrency",
+            "1",
+        ],
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("HTTP 503: HTTP 503 without a message"),
+        "#101: {out}"
+    );
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "first try and one retry"
+    );
+    // #102: the connection closes without an answer
+    let (port, _) = stand_in(Misbehave::Close);
+    let o = validate_with(
+        tmp.path(),
+        port,
+        &["--timeout", "2s", "--max-failures", "1"],
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("got no answer from Prometheus"), "#102: {out}");
+}
+
+#[test]
+fn case103_the_token_is_never_printed() {
+    let tmp = contract_repo();
+    let token = tmp.path().join("token");
+    std::fs::write(&token, "s3cr3t-T0KEN-do-not-print\n").unwrap();
+    for how in [
+        Misbehave::Stall,
+        Misbehave::Close,
+        Misbehave::Answer("HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"),
+        Misbehave::Answer("HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+    ] {
+        let (port, _) = stand_in(how);
+        let o = validate_with(
+            tmp.path(),
+            port,
+            &["--timeout", "1s", "--max-failures", "2", "--token-file", token.to_str().unwrap()],
+        );
+        let all = stdout(&o) + &stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{all}");
+        assert!(!all.contains("s3cr3t"), "token printed: {all}");
+    }
+}
+
+#[test]
+fn case91_a_trickled_answer_ends_at_the_timeout() {
+    let tmp = contract_repo();
+    let (port, _) = stand_in(Misbehave::Trickle);
+    let o = validate_with(
+        tmp.path(),
+        port,
+        &[
+            "--timeout",
+            "1s",
+            "--max-failures",
+            "2",
+            "--concurrency",
+            "1",
+        ],
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("timeout") || out.contains("timed out"),
+        "{out}"
+    );
+    assert_eq!(totals(&out)[2], 2, "{out}");
 }

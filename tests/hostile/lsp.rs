@@ -267,3 +267,90 @@ fn m4_documents_over_the_size_limit_are_neither_kept_nor_linted() {
     );
     assert!(response(&msgs, json!(5)).get("error").is_none());
 }
+
+#[test]
+fn case76_case80_case82_case83_odd_requests_are_answered_and_the_server_goes_on() {
+    let tmp = repo();
+    let uri = format!("file://{}/a.yaml", tmp.path().display());
+    let other = format!("file://{}/never-opened.yaml", tmp.path().display());
+    let text = "groups:\n  - name: g\n    rules:\n      - record: openbao:x:y # 😀 é\n        expr: sum by (client_ip) (up)\n";
+    let mut input = init();
+    input.extend(open(&uri, text));
+    // #76: parameters of the wrong shape
+    input.extend(msg(json!({"jsonrpc": "2.0", "id": 10, "method": "textDocument/codeAction", "params": {"bogus": 1}})));
+    // #80: a change and a request for a document never opened
+    input.extend(msg(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": other, "version": 2}, "contentChanges": [{"text": "x"}]}}),
+    ));
+    input.extend(msg(json!({"jsonrpc": "2.0", "id": 11, "method": "textDocument/codeAction", "params": {
+        "textDocument": {"uri": other}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": []}}})));
+    // #82: positions far past the end, an inverted range, a negative one
+    input.extend(msg(json!({"jsonrpc": "2.0", "id": 12, "method": "textDocument/hover", "params": {
+        "textDocument": {"uri": uri}, "position": {"line": 1_000_000_000u32, "character": 2_147_483_647u32}}})));
+    input.extend(msg(json!({"jsonrpc": "2.0", "id": 13, "method": "textDocument/codeAction", "params": {
+        "textDocument": {"uri": uri}, "range": {"start": {"line": 9, "character": 0}, "end": {"line": 1, "character": 0}}, "context": {"diagnostics": []}}})));
+    input.extend(msg(
+        json!({"jsonrpc": "2.0", "id": 14, "method": "textDocument/hover", "params": {
+        "textDocument": {"uri": uri}, "position": {"line": -1, "character": 0}}}),
+    ));
+    // #83: ranged edits starting inside a surrogate pair, and reversed
+    input.extend(msg(json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": uri, "version": 3}, "contentChanges": [
+            {"range": {"start": {"line": 3, "character": 35}, "end": {"line": 3, "character": 36}}, "text": "x"},
+            {"range": {"start": {"line": 4, "character": 9}, "end": {"line": 3, "character": 2}}, "text": "y"}]}})));
+    input.extend(msg(
+        json!({"jsonrpc": "2.0", "id": 15, "method": "textDocument/hover", "params": {
+        "textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}}),
+    ));
+    input.extend(shutdown_exit());
+    let (code, msgs) = session(tmp.path(), input);
+    assert_eq!(code, Some(0), "{msgs:#?}");
+    assert_eq!(response(&msgs, json!(10))["error"]["code"], -32602);
+    assert_eq!(response(&msgs, json!(11))["result"], json!([]));
+    assert!(response(&msgs, json!(12)).get("error").is_none());
+    assert!(response(&msgs, json!(13)).get("error").is_none());
+    assert_eq!(response(&msgs, json!(14))["error"]["code"], -32602);
+    assert!(response(&msgs, json!(15)).get("error").is_none());
+    let versions: Vec<&Value> = msgs
+        .iter()
+        .filter(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri.as_str()
+        })
+        .map(|m| &m["params"]["version"])
+        .collect();
+    assert_eq!(
+        versions.last(),
+        Some(&&json!(3)),
+        "the edited text is linted: {versions:?}"
+    );
+}
+
+#[test]
+fn case77_case79_broken_framing_ends_the_server_with_a_message() {
+    let tmp = repo();
+    for (input, want) in [
+        (
+            b"Content-Length: 120\r\n\r\n{\"jsonrpc\":\"2.0\"}".to_vec(),
+            "",
+        ),
+        (b"Content-Length: -5\r\n\r\n{}".to_vec(), ""),
+        (b"X-Other: 1\r\n\r\n{}".to_vec(), ""),
+    ] {
+        let child = Command::new(bin())
+            .arg("server")
+            .current_dir(tmp.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let o = super::wait_watchdog(child, Some(String::from_utf8(input.clone()).unwrap()));
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(
+            err.starts_with("o11ylint server:") && err.contains(want),
+            "{err}"
+        );
+    }
+}

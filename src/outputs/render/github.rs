@@ -39,11 +39,23 @@ pub fn command(d: &Diagnostic) -> String {
     )
 }
 
-/// Escaping of a command's message (`%`, CR and LF).
+/// Escaping of a command's message (`%`, CR and LF as the toolkit does);
+/// other control characters (ESC, ...) are shown visibly as `\u{1b}`, so no
+/// escape sequence reaches a log viewer.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if crate::diag::escape::is_unsafe(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Escaping of a command's property values (also `:` and `,`).
