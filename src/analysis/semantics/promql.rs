@@ -140,6 +140,19 @@ impl<'a> Walker<'a> {
         })
     }
 
+    /// The next unused label-name token `name` of a selector matcher (a
+    /// label name followed by `=`, `!=`, `=~` or `!~`).
+    fn locate_matcher_label(&mut self, name: &str) -> Span {
+        self.locate(4, name, |toks, i| {
+            toks.get(i + 1).is_some_and(|n| {
+                matches!(
+                    n.id,
+                    token::T_EQL | token::T_NEQ | token::T_EQL_REGEX | token::T_NEQ_REGEX
+                )
+            })
+        })
+    }
+
     fn locate_op(&mut self, op: TokenId) -> Span {
         let key = (2u8, format!("{op}"));
         let from = *self.cursors.get(&key).unwrap_or(&0);
@@ -226,12 +239,14 @@ impl<'a> Walker<'a> {
             if m.name == NAME {
                 continue;
             }
-            matcher_label(&mut labels, m, Presence::Certain);
+            let span = self.locate_matcher_label(&m.name);
+            matcher_label(&mut labels, m, Presence::Certain, span);
         }
         for group in &vs.matchers.or_matchers {
             for m in group {
                 if m.name != NAME {
-                    matcher_label(&mut labels, m, Presence::Possible);
+                    let span = self.locate_matcher_label(&m.name);
+                    matcher_label(&mut labels, m, Presence::Possible, span);
                 }
             }
         }
@@ -764,12 +779,12 @@ fn is_state_series(name: &str) -> bool {
 }
 
 /// What a matcher says of its label in the output of the selector.
-fn matcher_label(labels: &mut Labels, m: &Matcher, certain: Presence) {
+fn matcher_label(labels: &mut Labels, m: &Matcher, certain: Presence, span: Span) {
     let mut presence = Presence::Possible;
     let mut fixed = None;
     match m.op {
         MatchOp::Equal if m.value.is_empty() => {
-            labels.drop_label(&m.name, None);
+            labels.drop_label(&m.name, Some(span));
             return;
         }
         MatchOp::Equal => {
@@ -792,7 +807,7 @@ fn matcher_label(labels: &mut Labels, m: &Matcher, certain: Presence) {
             origin: Origin::Selector,
             fixed,
             derived_from: Vec::new(),
-            span: None,
+            span: Some(span),
         },
     );
 }

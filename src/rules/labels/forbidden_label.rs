@@ -11,6 +11,7 @@ use crate::rules::{Ctx, Rule};
 use crate::syntax::alloy::Config;
 use crate::syntax::gotemplate;
 use crate::syntax::logql::GroupingKind;
+use crate::syntax::promql::LabelRole;
 
 crate::declare_rule! {
     pub struct ForbiddenLabel {
@@ -28,8 +29,9 @@ const HELP_GROUPING: &str =
 
 impl Rule for ForbiddenLabel {
     fn check_query(&self, cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
-        query(cx, q);
-        if let Some(qs) = crate::rules::query::query_sem(cx, q) {
+        let qs = crate::rules::query::query_sem(cx, q);
+        query(cx, q, qs.as_ref());
+        if let Some(qs) = qs {
             check_outputs(cx, &qs);
         }
     }
@@ -201,14 +203,20 @@ pub fn template_refs(cx: &mut Ctx<'_>, key: &str, value: &Scalar) {
     }
 }
 
-/// Forbidden labels kept by a parsed PromQL or LogQL query.
-fn query(cx: &mut Ctx<'_>, q: &QueryRef<'_>) {
+/// Forbidden labels kept by a parsed PromQL or LogQL query. A
+/// `label_replace`/`label_join` target the output drops (`label_replace(v,
+/// "l", "", "", ".*")` deletes `l`) keeps no dimension.
+fn query(cx: &mut Ctx<'_>, q: &QueryRef<'_>, sem: Option<&crate::rules::query::QuerySem<'_>>) {
+    let deleted = |name: &str| sem.is_some_and(|s| s.sem.labels.dropped.contains_key(name));
     let span_of = |text: &str, r: Range<usize>| q.span(text, r);
     let via = |r: &Range<usize>| q.via_variable(r);
     match q.parsed {
         Parsed::Prom(Ok(a)) => {
             for l in &a.facts.labels {
-                if l.role.keeps() && cx.policy.is_forbidden_label(&l.name) {
+                if l.role.keeps()
+                    && cx.policy.is_forbidden_label(&l.name)
+                    && !(l.role == LabelRole::ReplaceTarget && deleted(&l.name))
+                {
                     let sp = span_of(&cx.file.text, l.span.clone());
                     let note = via(&l.span);
                     cx.report(

@@ -44,8 +44,8 @@ impl Rule for HistogramQuantileBuckets {
                         &META,
                         sp,
                         format!(
-                            "`histogram_quantile` over a {} ({}), not histogram buckets",
-                            kind.describe(),
+                            "`histogram_quantile` over {} ({}), not histogram buckets",
+                            super::rate_over_non_counter::a(kind.describe()),
                             match source {
                                 crate::analysis::semantics::KindSource::Derived =>
                                     "computed from series that are not `_bucket` series".to_string(),

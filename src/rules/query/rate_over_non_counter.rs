@@ -36,7 +36,8 @@ fn reliable(source: &KindSource) -> bool {
 }
 
 /// "a gauge", "an info series".
-fn a(what: &str) -> String {
+/// `what` with its indefinite article (`a gauge`, `an info series`).
+pub(super) fn a(what: &str) -> String {
     let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"
     } else {
