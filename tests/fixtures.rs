@@ -275,3 +275,92 @@ fn check_fixed(
         }
     }
 }
+
+/// Every row of the construct tables in docs/query-semantics.md names
+/// fixtures (paths under tests/fixtures/) that exist: a `fail/` file where
+/// the construct makes a rule report and a `pass/` file where it keeps the
+/// rule quiet, unless the row says why there is none (`no fail fixture:`,
+/// `no pass fixture:`, `no fixture:`).
+#[test]
+fn semantics_table_names_fixtures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/query-semantics.md"))
+        .expect("docs/query-semantics.md exists");
+    let mut problems = Vec::new();
+    let mut rows = 0;
+    let mut section = "";
+    let mut column = None;
+    for line in doc.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            section = h;
+            column = None;
+            continue;
+        }
+        if !matches!(section, "PromQL" | "LogQL") || !line.starts_with('|') {
+            continue;
+        }
+        // `\|` inside a cell is a literal bar (LogQL pipelines)
+        let escaped = line.replace("\\|", "\u{1}");
+        let cells: Vec<String> = escaped
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().replace('\u{1}', "|"))
+            .collect();
+        if cells.first().is_some_and(|c| c == "construct") {
+            column = cells.iter().position(|c| c.starts_with("fixtures"));
+            if column.is_none() {
+                problems.push(format!("{section} table has no `fixtures` column"));
+            }
+            continue;
+        }
+        if line.starts_with("|---") {
+            continue;
+        }
+        let Some(col) = column else { continue };
+        rows += 1;
+        let construct = cells.first().map(String::as_str).unwrap_or("?");
+        let Some(cell) = cells.get(col) else {
+            problems.push(format!("{section} `{construct}`: no fixtures cell"));
+            continue;
+        };
+        if cell.starts_with("no fixture:") {
+            continue;
+        }
+        let paths: Vec<&str> = cell
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|p| p.ends_with(".yaml") || p.ends_with(".json"))
+            .collect();
+        for p in &paths {
+            if !fixtures_dir().join(p).is_file() {
+                problems.push(format!(
+                    "{section} `{construct}`: tests/fixtures/{p} does not exist"
+                ));
+            }
+            let rule = p.split('/').next().unwrap_or("");
+            if rules::find(rule).is_none() || !(p.contains("/fail/") || p.contains("/pass/")) {
+                problems.push(format!(
+                    "{section} `{construct}`: {p} is not under <rule>/{{pass,fail}}/"
+                ));
+            }
+        }
+        for (side, exempt) in [
+            ("/fail/", "no fail fixture:"),
+            ("/pass/", "no pass fixture:"),
+        ] {
+            if !paths.iter().any(|p| p.contains(side)) && !cell.contains(exempt) {
+                problems.push(format!(
+                    "{section} `{construct}`: no {} fixture named (or `{exempt}` with the reason)",
+                    side.trim_matches('/')
+                ));
+            }
+        }
+    }
+    assert!(
+        rows >= 40,
+        "only {rows} table rows found in docs/query-semantics.md"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
