@@ -17,7 +17,7 @@ fn bin() -> PathBuf {
 
 /// Run with a hang watchdog of 120 s. Standard output and error are read
 /// while the process runs (a full pipe must not look like a hang).
-fn run(mut cmd: Command) -> Output {
+pub fn run(mut cmd: Command) -> Output {
     let child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -400,6 +400,8 @@ fn extreme_numbers_never_panic() {
 // hostile-review.md), one per case id, grouped by area.
 #[path = "hostile/cases.rs"]
 mod cases;
+#[path = "hostile/disk.rs"]
+mod disk;
 #[path = "hostile/files.rs"]
 mod files;
 #[path = "hostile/live.rs"]

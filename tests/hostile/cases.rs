@@ -14,10 +14,6 @@ use std::path::Path;
 /// when one of them gets a test (remove it here) and when any other case
 /// has none.
 const KNOWN_MISSING: &[&str] = &[
-    // #56 read-only repository root and the disk-full cases #57-#59 need
-    // another user (`setpriv`) or a small tmpfs mount around `generate`,
-    // `--fix` and `--output`; not written yet
-    "56", "57", "58", "59",
     // #88 memory stability of the language server over open/close cycles:
     // a memory goal, for `make bench`, not a test
     "88",
