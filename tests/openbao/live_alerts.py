@@ -53,7 +53,8 @@ lowered to 64 MiB (the scenario grows the heap by about 60 MiB rather than
 280). Every other expression and threshold is the generated one. Metric alerts
 that cannot be provoked here are listed with the reason at the end (the
 Kubernetes alerts need a cluster; irrevocable leases and the barrier latency
-need far longer than a CI run). Loki alerts are checked against captured
+need far longer than a CI run: `make test-openbao-slow`, tests/openbao/slow_alerts.py,
+proves them with this harness in about 15 minutes). Loki alerts are checked against captured
 audit/server lines by tests/openbao/check_profile.py.
 
 Exit status: 0 pass, 1 fail, 3 skipped (bao, PostgreSQL or prometheus missing).
@@ -86,11 +87,12 @@ NOT_PROVOKED = {
         "an expired lease becomes irrevocable only after six failed revocations with backoff 10 s x 2^n "
         "(about 10 minutes; vault/expiration.go:49-53,253,301 in v2.5.3) or an unrecoverable error "
         "(ErrUnrecoverable, ErrUnsupported*, ErrInvalidRequest), which the built-in engines' revocations we can "
-        "break (database, PKI) do not return; too long for CI, proven by tests/promtool instead",
+        "break (database, PKI) do not return; too long for CI: proven by `make test-openbao-slow` (opt-in) and "
+        "tests/promtool",
     "OpenBaoStorageBarrierLatencyElevated":
         "compares the last 5 minutes with the hour before (offset 1h) and needs storage slower than 5 ms per "
-        "operation; a CI run has no hour-old baseline and an unprivileged run cannot slow the disk; "
-        "proven by tests/promtool instead",
+        "operation; a CI run has no hour-old baseline: proven by `make test-openbao-slow` (opt-in; strace slows the "
+        "active node's fsync, baseline shortened to [2m] offset 2m) and tests/promtool",
     "OpenBaoKubernetesPodNotReady": "needs kube-state-metrics of a Kubernetes cluster (none here); tests/promtool",
     "OpenBaoKubernetesPodRestartsIncreasing": "needs kube-state-metrics of a Kubernetes cluster (none here); tests/promtool",
     "OpenBaoKubernetesNodePressure": "needs kube-state-metrics of a Kubernetes cluster (none here); tests/promtool",
