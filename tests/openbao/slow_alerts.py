@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The two OpenBao metric alerts that need more time than a CI run, proven
 against a real OpenBao cluster (`make test-openbao-slow`, opt-in, not part of
-`make test`; about 15 minutes).
+`make test`; about 10 minutes).
 
 It reuses the harness of tests/openbao/live_alerts.py (imported, not copied):
 the same three-node cluster, PostgreSQL, a real Prometheus with the generated
