@@ -103,12 +103,19 @@ impl FileResult {
 /// Lint a whole set of paths.
 pub fn run(opts: &Options, policy: &Policy) -> Outcome {
     let root_abs = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
-    let named: Vec<PathBuf> = opts.paths.iter().filter(|p| p.is_file()).cloned().collect();
+    // files named explicitly are linted even when excluded (a set: a
+    // pre-commit hook names thousands)
+    let named: std::collections::HashSet<&Path> = opts
+        .paths
+        .iter()
+        .filter(|p| p.is_file())
+        .map(|p| p.as_path())
+        .collect();
     let walked: Vec<Walked> = walk::walk(&opts.paths, opts.respect_ignore)
         .into_iter()
         .map(|w| match w {
             Walked::File(p)
-                if !named.contains(&p) && policy.is_excluded(&rel_of(&root_abs, &p)) =>
+                if policy.is_excluded(&rel_of(&root_abs, &p)) && !named.contains(p.as_path()) =>
             {
                 Walked::Skipped(p, "excluded by the policy's `exclude`".into())
             }
@@ -122,7 +129,7 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
             Walked::File(p) => {
                 // a file the user named is read even through a link; a
                 // walked one only when the link stays inside the repository
-                let links = if named.contains(p) {
+                let links = if named.contains(p.as_path()) {
                     Links::Follow
                 } else {
                     Links::Within(&root_abs)

@@ -292,7 +292,7 @@ const MEMO_MAX_QUERY: usize = 4_096;
 /// Each entry keeps the AST of a query that parsed until the query-semantics
 /// layer takes it (`analyze_with_ast`), so a distinct text is parsed once.
 type Entry = (Result<Analysis, PromError>, Option<Expr>);
-type Memo = std::sync::Mutex<std::collections::HashMap<String, Entry>>;
+type Memo = std::sync::Mutex<std::collections::HashMap<String, Entry, foldhash::fast::RandomState>>;
 
 fn memo() -> &'static Memo {
     static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
