@@ -176,9 +176,10 @@ test-openbao-live: build
 ## CI run cannot wait for, on a real cluster with the same harness
 ## (tests/openbao/slow_alerts.py): leases made irrevocable by OpenBao's own
 ## revocation back-off fire OpenBaoIrrevocableLeasesPresent; strace injects a
-## delay into the active node's fsync/fdatasync (a slow disk) and reports
-## whether OpenBaoStorageBarrierLatencyElevated fires (its `[1h] offset 1h`
-## baseline shortened to `[2m] offset 2m`, printed; on 2.7.2 it does not:
+## delay into the active node's fsync/fdatasync (a slow disk), which must fire
+## OpenBaoStorageCommitLatencyElevated (its `[1h] offset 1h` baseline
+## shortened to `[2m] offset 2m`, printed; the alert reads the Raft commit
+## time because barrier.put does not see a slow disk on 2.7.2:
 ## docs/openbao-compatibility.md). Needs strace. Ports 25600+.
 test-openbao-slow:
 	@rc=0; nice -n 5 python3 tests/openbao/slow_alerts.py || rc=$$?; \
