@@ -13,10 +13,14 @@ use std::path::Path;
 /// Cases that have no test yet. The list may only shrink: the test fails
 /// when one of them gets a test (remove it here) and when any other case
 /// has none.
-const KNOWN_MISSING: &[&str] = &[
-    // #88 memory stability of the language server over open/close cycles:
-    // a memory goal, for `make bench`, not a test
-    "88",
+const KNOWN_MISSING: &[&str] = &[];
+
+/// Cases that are memory or speed goals: measured by `make bench` (the
+/// brief keeps such goals out of unit tests), by the script named here,
+/// which must name the case (`case 88`).
+const IN_BENCH: &[(&str, &str)] = &[
+    // memory of the language server over open/close cycles
+    ("88", "scripts/lsp-memory.py"),
 ];
 
 struct Case {
@@ -98,7 +102,12 @@ fn every_review_case_has_a_test_named_by_its_id() {
         let named = words.contains(&format!("case{}", c.id));
         let by_review_id =
             !c.review_ids.is_empty() && c.review_ids.iter().all(|id| words.contains(id));
-        if !(named || by_review_id) {
+        let in_bench = IN_BENCH.iter().any(|(id, script)| {
+            *id == c.id
+                && std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(script))
+                    .is_ok_and(|t| t.contains(&format!("case {id}")))
+        });
+        if !(named || by_review_id || in_bench) {
             missing.push(c.id.as_str());
         }
     }
