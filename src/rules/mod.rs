@@ -11,7 +11,10 @@
 /// `emitted_by: Engine` and gets an empty [`Rule`] impl; the others
 /// implement the hooks they need.
 ///
-/// ```ignore
+/// An example (shown, not compiled as a doctest: the macro includes the
+/// rule's page by a path relative to this crate's `src/rules/`):
+///
+/// ```text
 /// crate::declare_rule! {
 ///     /// Policy-forbidden labels kept as a dimension.
 ///     pub struct ForbiddenLabel {
