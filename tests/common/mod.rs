@@ -207,8 +207,8 @@ pub fn sarif_schema() -> Option<(PathBuf, &'static str)> {
     }
 }
 
-/// `check --format json` on `dir` (exit 0 required): each finding's rule name and message.
-pub fn findings(dir: &Path) -> Vec<(String, String)> {
+/// `check --format json` on `dir` (exit 0 required): its diagnostics.
+pub fn diagnostics(dir: &Path) -> Vec<serde_json::Value> {
     let r = o11ylint(
         dir,
         &["check", "--format", "json", "--fail-on", "never"],
@@ -216,9 +216,12 @@ pub fn findings(dir: &Path) -> Vec<(String, String)> {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    v["diagnostics"]
-        .as_array()
-        .unwrap()
+    v["diagnostics"].as_array().unwrap().clone()
+}
+
+/// [`diagnostics`]: each finding's rule name and message.
+pub fn findings(dir: &Path) -> Vec<(String, String)> {
+    diagnostics(dir)
         .iter()
         .map(|d| {
             (

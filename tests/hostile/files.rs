@@ -5,7 +5,7 @@
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
-use super::{json_diags, o11ylint, repo, stderr, stdout, CANARY_RULES};
+use super::{copy_dir, json_diags, o11ylint, repo, stderr, stdout, CANARY_RULES};
 
 /// A minimal repository with one contract, generated into `generated/`.
 pub fn generated_repo() -> tempfile::TempDir {
@@ -20,18 +20,6 @@ pub fn generated_repo() -> tempfile::TempDir {
     let o = o11ylint(root, &["generate"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     tmp
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 pub fn first_generated_json(root: &Path) -> String {

@@ -39,15 +39,7 @@ fn read_all(out: &[u8]) -> Vec<Value> {
 /// Run the server on `input` (all of it, then end of input); its exit code
 /// and every message it wrote.
 fn session(dir: &std::path::Path, input: Vec<u8>) -> (Option<i32>, Vec<Value>) {
-    let child = Command::new(bin())
-        .arg("server")
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let o = super::wait_watchdog(child, Some(String::from_utf8(input).unwrap()));
+    let o = super::o11ylint_stdin(dir, &["server"], &String::from_utf8(input).unwrap());
     (o.status.code(), read_all(&o.stdout))
 }
 
