@@ -409,13 +409,9 @@ pub fn lint_read(
     }
 }
 
-/// Lint text already in memory (files, `--stdin`, the language server), as
-/// the file `rel` of the repository at `root`.
-pub fn lint_file(file: &FileRef, rel: &str, root: &Path, policy: &Policy) -> FileResult {
-    lint_file_in(file, rel, &RepoIndex::new(root, policy), policy)
-}
-
-/// [`lint_file`] with the repository's index already built (one per run).
+/// Lint text already in memory (files, `--stdin`, the language server, the
+/// re-lints of `--fix`) as the file `rel` of the repository whose index
+/// `repo` is (built once per run).
 pub fn lint_file_in(file: &FileRef, rel: &str, repo: &RepoIndex, policy: &Policy) -> FileResult {
     let mut result = FileResult::default();
     let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();

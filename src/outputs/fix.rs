@@ -151,6 +151,8 @@ pub fn plan(
                 .or_insert_with(|| d.primary.file.clone());
         }
     }
+    // what the rules know of the repository, read once for every re-lint
+    let index = crate::analysis::repo::RepoIndex::new(root, policy);
     let mut out = Vec::new();
     for (_, file) in files {
         let display = file.display.clone();
@@ -172,7 +174,7 @@ pub fn plan(
             }
             // lint the new text for the findings that waited
             let f = SourceFile::new(display.clone(), file.path.clone(), text.clone());
-            let r = engine::lint_file(&f, &display, root, policy);
+            let r = engine::lint_file_in(&f, &display, &index, policy);
             groups = groups_for(&r.diagnostics, &f, unsafe_fixes);
         }
         if text != file.text {
