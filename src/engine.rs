@@ -417,12 +417,13 @@ pub fn lint_file_in(file: &FileRef, rel: &str, repo: &RepoIndex, policy: &Policy
     let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     let mut docs: Vec<yaml::Node> = Vec::new();
     let mut load_diags = Vec::new();
+    let yaml_like = matches!(ext.as_str(), "yaml" | "yml" | "rules" | "rule");
+    // a template for another tool (Helm, Jinja, ...) is skipped with its reason
+    let template = yaml_like
+        .then(|| crate::syntax::foreign_template::detect(&file.text))
+        .flatten();
     let artifact = match ext.as_str() {
-        "yaml" | "yml" | "rules" | "rule"
-            if crate::syntax::foreign_template::detect(&file.text).is_some() =>
-        {
-            Artifact::Other(crate::syntax::foreign_template::detect(&file.text).unwrap_or_default())
-        }
+        _ if template.is_some() => Artifact::Other(template.unwrap_or_default()),
         "yaml" | "yml" | "rules" | "rule" => {
             let parsed = yaml::parse(&file.text);
             let yaml_finding = |span: Span, message: String| {
