@@ -11,7 +11,7 @@ use crate::policy::Policy;
 use crate::rules::{self, meta, syntax, Ctx, FileFacts, RepoCtx, RepoIndex};
 use crate::source::guard::{self, Guard, Links};
 use crate::source::walk::{self, ReadError, Walked};
-use crate::source::{rel_of, FileRef, SourceFile, Span};
+use crate::source::{rel_of, FileRef, RelPaths, SourceFile, Span};
 use crate::suppress::inline;
 use crate::suppress::report::{apply_suppressions, report_suppressions, Pending};
 use crate::suppress::scoped;
@@ -46,10 +46,12 @@ pub struct Options {
 
 impl Options {
     pub fn new(root: PathBuf, paths: Vec<PathBuf>) -> Options {
+        // (the root resolved once: a pre-commit hook names thousands of files)
+        let real_root = std::fs::canonicalize(&root).ok();
         let whole_repo = paths.is_empty()
             || paths
                 .iter()
-                .any(|p| std::fs::canonicalize(p).ok() == std::fs::canonicalize(&root).ok());
+                .any(|p| p.is_dir() && std::fs::canonicalize(p).ok() == real_root);
         let paths = if paths.is_empty() {
             vec![root.clone()]
         } else {
@@ -111,20 +113,24 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
         .filter(|p| p.is_file())
         .map(|p| p.as_path())
         .collect();
-    let walked: Vec<Walked> = walk::walk(&opts.paths, opts.respect_ignore)
+    let mut rel_paths = RelPaths::new(&root_abs);
+    let (walked, rels): (Vec<Walked>, Vec<String>) = walk::walk(&opts.paths, opts.respect_ignore)
         .into_iter()
-        .map(|w| match w {
-            Walked::File(p)
-                if policy.is_excluded(&rel_of(&root_abs, &p)) && !named.contains(p.as_path()) =>
-            {
-                Walked::Skipped(p, "excluded by the policy's `exclude`".into())
+        .map(|w| {
+            let (Walked::File(p) | Walked::Skipped(p, _) | Walked::Error(p, _)) = &w;
+            let rel = rel_paths.rel(p);
+            match w {
+                Walked::File(p) if policy.is_excluded(&rel) && !named.contains(p.as_path()) => (
+                    Walked::Skipped(p, "excluded by the policy's `exclude`".into()),
+                    rel,
+                ),
+                other => (other, rel),
             }
-            other => other,
         })
-        .collect();
+        .unzip();
     // what rules may know of the repository beyond their file, read once
     let index = RepoIndex::new(&root_abs, policy);
-    let job = |w: &Walked| -> FileResult {
+    let job = |w: &Walked, rel: &str| -> FileResult {
         match w {
             Walked::File(p) => {
                 // a file the user named is read even through a link; a
@@ -136,24 +142,23 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
                 };
                 let g = Guard::new(opts.max_file_bytes, links);
                 let mut r = guarded(p, &root_abs, policy, || {
-                    lint_read(p, &root_abs, &index, policy, g)
+                    lint_read(p, rel, &index, policy, g)
                 });
                 if opts.detach {
                     detach(&mut r.diagnostics, opts.prerender);
                 }
                 r
             }
-            Walked::Skipped(p, why) => FileResult {
-                note: format!("skipped {}: {why}", rel_of(&root_abs, p)),
+            Walked::Skipped(_, why) => FileResult {
+                note: format!("skipped {rel}: {why}"),
                 ..Default::default()
             },
             Walked::Error(p, why) => {
-                let rel = rel_of(&root_abs, p);
-                let file = SourceFile::new(rel.clone(), p.clone(), String::new());
+                let file = SourceFile::new(rel.to_string(), p.clone(), String::new());
                 let message = format!("cannot lint `{rel}`: {why}");
                 unreadable(
                     policy,
-                    &rel,
+                    rel,
                     &file,
                     Span::empty(0),
                     message,
@@ -168,22 +173,33 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
     if let Some(n) = opts.threads {
         pool = pool.num_threads(n.max(1));
     }
-    let results: Vec<FileResult> = match pool.build() {
-        Ok(pool) => pool.install(|| walked.par_iter().map(job).collect()),
-        Err(_) => walked.iter().map(job).collect(),
+    let order = largest_first(&walked);
+    let mut results: Vec<(usize, FileResult)> = match pool.build() {
+        Ok(pool) => pool.install(|| {
+            order
+                .par_iter()
+                .with_max_len(1)
+                .map(|&i| (i, job(&walked[i], &rels[i])))
+                .collect()
+        }),
+        Err(_) => order
+            .iter()
+            .map(|&i| (i, job(&walked[i], &rels[i])))
+            .collect(),
     };
+    results.sort_unstable_by_key(|(i, _)| *i);
+    let results = results.into_iter().map(|(_, r)| r);
     let mut out = Outcome::default();
     let mut facts = FileFacts::default();
     let mut scoped_used = scoped::Facts::default();
     let mut pending: Vec<Pending> = Vec::new();
-    for (w, mut r) in walked.iter().zip(results) {
+    for (rel, mut r) in rels.iter().zip(results) {
         if let Some(p) = r.suppressions.take() {
             pending.push(p);
         }
         scoped_used.merge(std::mem::take(&mut r.scoped));
         if let Some(only) = &opts.report_only {
-            let (Walked::File(p) | Walked::Skipped(p, _) | Walked::Error(p, _)) = w;
-            if !only.contains(&rel_of(&root_abs, p)) {
+            if !only.contains(rel) {
                 facts.merge(r.facts);
                 continue;
             }
@@ -244,6 +260,21 @@ pub fn run(opts: &Options, policy: &Policy) -> Outcome {
     }
     finish(&mut out);
     out
+}
+
+/// The order to lint `walked` in: largest files first, so that one large
+/// file among many small ones does not start last and leave the other
+/// threads idle (longest processing time first). Results are put back in
+/// walk order afterwards.
+fn largest_first(walked: &[Walked]) -> Vec<usize> {
+    let size = |w: &Walked| match w {
+        Walked::File(p) => std::fs::symlink_metadata(p).map(|m| m.len()).unwrap_or(0),
+        Walked::Skipped(..) | Walked::Error(..) => 0,
+    };
+    let sizes: Vec<u64> = walked.iter().map(size).collect();
+    let mut order: Vec<usize> = (0..walked.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    order
 }
 
 /// Run `f` for file `p`; a panic becomes an `internal-error` diagnostic and
@@ -343,22 +374,22 @@ fn unreadable(
 pub fn lint_path(path: &Path, root: &Path, policy: &Policy, max_bytes: u64) -> FileResult {
     lint_read(
         path,
-        root,
+        &rel_of(root, path),
         &RepoIndex::new(root, policy),
         policy,
         Guard::new(max_bytes, Links::Within(root)),
     )
 }
 
-/// Read `path` through the guarded reader, then lint it.
+/// Read `path` (shown as `rel`) through the guarded reader, then lint it.
 pub fn lint_read(
     path: &Path,
-    root: &Path,
+    rel: &str,
     repo: &RepoIndex,
     policy: &Policy,
     g: Guard<'_>,
 ) -> FileResult {
-    let rel = rel_of(root, path);
+    let rel = rel.to_string();
     // The valid prefix of a non-UTF-8 file is kept so the position shows.
     let mut prefix = Vec::new();
     let read = guard::read_bytes(path, g).and_then(|bytes| {
@@ -581,5 +612,35 @@ mod tests {
         assert_eq!(r.diagnostics.len(), 1);
         assert_eq!(r.diagnostics[0].code, "OL004");
         assert!(r.diagnostics[0].message.contains("boom"));
+    }
+
+    #[test]
+    fn the_largest_files_are_linted_first_and_reported_in_walk_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut walked = Vec::new();
+        for (name, size) in [
+            ("a.yaml", 10),
+            ("b.yaml", 3000),
+            ("c.yaml", 10),
+            ("d.yaml", 200),
+        ] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, "#".repeat(size)).unwrap();
+            walked.push(Walked::File(p));
+        }
+        walked.push(Walked::Skipped(dir.path().join("e.txt"), "why".into()));
+        std::fs::write(dir.path().join("e.txt"), "x").unwrap();
+        // by size, ties in walk order
+        assert_eq!(largest_first(&walked), [1, 3, 0, 2, 4]);
+
+        let mut opts = Options::new(dir.path().to_path_buf(), vec![]);
+        opts.threads = Some(2);
+        let out = run(&opts, &Policy::default_policy());
+        let named: Vec<&str> = out
+            .notes
+            .iter()
+            .map(|n| n.split([' ', ':']).nth(1).unwrap_or(""))
+            .collect();
+        assert_eq!(named, ["a.yaml", "b.yaml", "c.yaml", "d.yaml", "e.txt"]);
     }
 }

@@ -223,7 +223,7 @@ impl LineIndex {
 }
 
 fn memchr_newline(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
+    memchr::memchr(b'\n', b)
 }
 
 /// A path as text without losing anything: a name that is not UTF-8 shows
@@ -284,20 +284,46 @@ pub fn display_path(root: &Path, path: &Path) -> String {
 /// resolved: a symbolic link keeps its own name (a link to a file outside the
 /// repository is not shown with the target's machine path).
 pub fn rel_of(root: &Path, p: &Path) -> String {
-    let abs = match (p.parent(), p.file_name()) {
-        (Some(dir), Some(name)) => {
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            std::fs::canonicalize(dir)
-                .map(|d| d.join(name))
-                .unwrap_or_else(|_| p.to_path_buf())
+    RelPaths::new(root).rel(p)
+}
+
+/// [`rel_of`] for many paths of one run: each directory is resolved once
+/// (resolving costs a `readlink` per path component, and a walk names the
+/// same few directories thousands of times).
+pub struct RelPaths<'a> {
+    root: &'a Path,
+    dirs: std::collections::HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl<'a> RelPaths<'a> {
+    pub fn new(root: &'a Path) -> RelPaths<'a> {
+        RelPaths {
+            root,
+            dirs: Default::default(),
         }
-        _ => std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()),
-    };
-    display_path(root, &abs)
+    }
+
+    pub fn rel(&mut self, p: &Path) -> String {
+        let abs = match (p.parent(), p.file_name()) {
+            (Some(dir), Some(name)) => {
+                let dir = if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                };
+                let real = self
+                    .dirs
+                    .entry(dir.to_path_buf())
+                    .or_insert_with(|| std::fs::canonicalize(dir).ok());
+                match real {
+                    Some(d) => d.join(name),
+                    None => p.to_path_buf(),
+                }
+            }
+            _ => std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()),
+        };
+        display_path(self.root, &abs)
+    }
 }
 
 /// Normalise a repository-relative path (`a/./b/../c` -> `a/c`); `None` when
