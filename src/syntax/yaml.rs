@@ -15,6 +15,8 @@ use crate::source::{LineIndex, Span};
 
 pub const MAX_DEPTH: usize = 256;
 pub const MAX_NODES: usize = 500_000;
+/// Mappings with this many entries get a hash index of their keys.
+const INDEXED_FROM: usize = 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -318,7 +320,8 @@ fn reindent_quoted(text: &str, quote: usize) -> Vec<(usize, usize)> {
 
 /// [`parse`] without go-yaml's leniency.
 pub fn parse_strict(text: &str) -> Documents {
-    let lines = LineIndex::new(text);
+    // (built on first use: only non-ASCII text and duplicate keys need it)
+    let lines = std::cell::OnceCell::new();
     let mut out = Documents::default();
     let mut builder = Builder {
         text,
@@ -350,7 +353,8 @@ pub fn parse_strict(text: &str) -> Documents {
             return m.index().min(text.len());
         }
         let line0 = m.line().saturating_sub(1);
-        let (Some(&cs), start) = (char_starts.get(line0), lines.line_start(line0)) else {
+        let line_start = lines.get_or_init(|| LineIndex::new(text)).line_start(line0);
+        let (Some(&cs), start) = (char_starts.get(line0), line_start) else {
             return text.len();
         };
         let nth = m.index().saturating_sub(cs);
@@ -394,20 +398,21 @@ fn next_char_end(text: &str, at: usize) -> usize {
 enum Frame {
     Seq(Vec<Node>, Span, usize),
     /// entries, pending key, span, anchor, and the index of each string key
-    /// (duplicate detection in constant time: a 200,000-key mapping was
-    /// quadratic)
+    /// once the mapping has [`INDEXED_FROM`] entries (duplicate detection in
+    /// constant time: a 200,000-key mapping was quadratic; below that a scan
+    /// is cheaper than hashing)
     Map(
         Vec<(Node, Node)>,
         Option<Node>,
         Span,
         usize,
-        std::collections::HashMap<String, usize>,
+        Option<std::collections::HashMap<String, usize>>,
     ),
 }
 
 struct Builder<'a> {
     text: &'a str,
-    lines: &'a LineIndex,
+    lines: &'a std::cell::OnceCell<LineIndex>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     nodes: usize,
@@ -456,13 +461,8 @@ impl Builder<'_> {
             }
             Event::MappingStart(anchor, _) => {
                 self.depth_check(&span)?;
-                self.stack.push(Frame::Map(
-                    Vec::new(),
-                    None,
-                    span,
-                    anchor,
-                    Default::default(),
-                ));
+                self.stack
+                    .push(Frame::Map(Vec::new(), None, span, anchor, None));
                 Ok(())
             }
             Event::SequenceEnd => {
@@ -572,15 +572,33 @@ impl Builder<'_> {
                 None => *pending = Some(node),
                 Some(key) => {
                     if let Some(k) = key.as_str() {
-                        let first = match index.get(k) {
-                            Some(&i) => entries.get(i).map(|(e, _)| e),
-                            None => {
-                                index.insert(k.to_string(), entries.len());
-                                None
+                        if index.is_none() && entries.len() >= INDEXED_FROM {
+                            let mut built = std::collections::HashMap::new();
+                            for (i, (e, _)) in entries.iter().enumerate() {
+                                if let Some(name) = e.as_str() {
+                                    built.entry(name.to_string()).or_insert(i);
+                                }
                             }
+                            *index = Some(built);
+                        }
+                        let first = match index {
+                            Some(index) => match index.get(k) {
+                                Some(&i) => entries.get(i).map(|(e, _)| e),
+                                None => {
+                                    index.insert(k.to_string(), entries.len());
+                                    None
+                                }
+                            },
+                            None => entries
+                                .iter()
+                                .map(|(e, _)| e)
+                                .find(|e| e.as_str() == Some(k)),
                         };
                         if let Some(first) = first {
-                            let first_pos = self.lines.position(self.text, first.span.start);
+                            let first_pos = self
+                                .lines
+                                .get_or_init(|| LineIndex::new(self.text))
+                                .position(self.text, first.span.start);
                             self.out.errors.push(YamlError {
                                 message: format!(
                                     "duplicate key `{k}` (first defined at line {}); Prometheus and most YAML loaders reject this",
@@ -956,6 +974,27 @@ mod tests {
         assert_eq!(d.errors.len(), 1);
         assert!(!d.errors[0].fatal);
         assert_eq!(d.errors[0].span, Span::new(5, 6));
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_below_and_above_the_index_size() {
+        // a small mapping is scanned, a large one indexed: the same findings
+        for n in [3, INDEXED_FROM - 1, INDEXED_FROM, INDEXED_FROM + 1, 40] {
+            let mut text: String = (0..n).map(|i| format!("k{i}: {i}\n")).collect();
+            text.push_str("k1: again\n");
+            text.push_str(&format!("k{}: again\n", n - 1));
+            let d = parse(&text);
+            let found: Vec<&str> = d.errors.iter().map(|e| e.message.as_str()).collect();
+            assert_eq!(
+                found,
+                [
+                    "duplicate key `k1` (first defined at line 2); Prometheus and most YAML loaders reject this".to_string(),
+                    format!("duplicate key `k{}` (first defined at line {n}); Prometheus and most YAML loaders reject this", n - 1),
+                ],
+                "{n} keys"
+            );
+            assert!(d.errors.iter().all(|e| !e.fatal));
+        }
     }
 
     #[test]
