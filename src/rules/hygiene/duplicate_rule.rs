@@ -79,8 +79,8 @@ fn identity(q: &RuleQuery<'_>) -> String {
 
 /// The output identities of a rule file's rules, first definitions only (a
 /// repeat inside the file is reported by the file check), for the
-/// cross-file comparison. Gathered by `file_facts` whatever is enabled;
-/// fixed matcher values do not depend on contracts, so no catalog is needed.
+/// cross-file comparison. Gathered by `file_facts` for the files under
+/// `scope: folder`, whether or not the rule is enabled there; fixed matcher values do not depend on contracts, so no catalog is needed.
 pub fn identities(rf: &RuleFile, file: &FileRef) -> Vec<RuleIdentity> {
     let cat = crate::analysis::semantics::Catalog::empty();
     let mut seen = std::collections::HashSet::new();
@@ -138,11 +138,16 @@ impl Rule for DuplicateRule {
         artifact: &Artifact,
         _queries: &[QueryRef<'_>],
         file: &FileRef,
-        _policy: &Policy,
+        policy: &Policy,
         facts: &mut FileFacts,
     ) {
+        // only files compared across their folder need them (the repository
+        // phase skips the others): under `scope: file` a run keeps neither
+        // the identities nor, through them, the file's text
         if let Artifact::Rules(rf) = artifact {
-            facts.rule_identities = identities(rf, file);
+            if folder_scope(policy, &file.display) {
+                facts.rule_identities = identities(rf, file);
+            }
         }
     }
 
