@@ -42,22 +42,33 @@ impl Rule for UnknownMetric {
         // near name is likely recorded by another repository's rules (see
         // docs/precision.md, issue 16). Only when the whole repository was
         // read: a definition may sit in a file not linted this run.
+        let recorded_names: Vec<&str> = defined
+            .iter()
+            .filter(|d| d.contains(':'))
+            .map(String::as_str)
+            .collect();
         let near_defined = |name: &str| {
             !name.starts_with(':')
-                && defined.iter().any(|d| {
-                    d.contains(':') && d.len().abs_diff(name.len()) <= 2 && {
+                && recorded_names.iter().any(|d| {
+                    d.len().abs_diff(name.len()) <= 2 && {
                         let dist = crate::source::suggest::levenshtein(d, name);
                         dist > 0 && dist <= 2
                     }
                 })
         };
+        // (a name read in many files is judged once: the search is linear
+        // in the recording rules)
+        let mut near: std::collections::HashMap<&str, bool> = Default::default();
         let recorded: Vec<SeriesUse> = if cx.whole_repo {
             facts
                 .recorded_used
                 .iter()
                 .filter(|u| {
                     !defined.contains(&u.name)
-                        && (facts.has_metrics_contract || near_defined(&u.name))
+                        && (facts.has_metrics_contract
+                            || *near
+                                .entry(u.name.as_str())
+                                .or_insert_with(|| near_defined(&u.name)))
                 })
                 .cloned()
                 .collect()
