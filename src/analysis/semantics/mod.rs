@@ -363,11 +363,28 @@ impl Budget {
 
 // ------------------------------------------------------------------ memo
 
-const MEMO_MAX_ENTRIES: usize = 65_536;
+/// What the memo may hold, estimated in bytes. A run that reaches it starts
+/// a new memo: the language server lives for a session of edits and catalog
+/// reloads, and kept every analysis of every document it ever opened.
+const MEMO_MAX_BYTES: usize = 32 << 20;
 
 type Table = std::collections::HashMap<String, Option<Arc<Semantics>>, foldhash::fast::RandomState>;
-/// (language, catalog id) -> text -> semantics.
-type Memo = std::sync::Mutex<std::collections::HashMap<(Lang, usize), Table>>;
+/// (language, catalog id) -> text -> semantics, and the estimated bytes.
+#[derive(Default)]
+struct Tables {
+    by_key: std::collections::HashMap<(Lang, usize), Table>,
+    bytes: usize,
+}
+type Memo = std::sync::Mutex<Tables>;
+
+/// Rough size of an entry: the text twice (key and thread's last), the
+/// structures, and a share per label and event.
+fn entry_bytes(text: &str, s: &Option<Arc<Semantics>>) -> usize {
+    let parts = s.as_ref().map_or(0, |s| {
+        s.labels.known.len() + s.labels.dropped.len() + s.events.len()
+    });
+    2 * text.len() + 256 + 192 * parts
+}
 
 fn memo() -> &'static Memo {
     static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
@@ -403,6 +420,7 @@ fn memoized(
     if let Some(hit) = memo()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
+        .by_key
         .get(&key)
         .and_then(|t| t.get(text))
     {
@@ -412,11 +430,16 @@ fn memoized(
     }
     let result = compute().map(Arc::new);
     remember(&result);
+    let size = entry_bytes(text, &result);
     let mut m = memo().lock().unwrap_or_else(|e| e.into_inner());
-    let table = m.entry(key).or_default();
-    if table.len() < MEMO_MAX_ENTRIES {
-        table.insert(text.to_string(), result.clone());
+    if m.bytes + size > MEMO_MAX_BYTES {
+        *m = Tables::default();
     }
+    m.bytes += size;
+    m.by_key
+        .entry(key)
+        .or_default()
+        .insert(text.to_string(), result.clone());
     result
 }
 

@@ -286,13 +286,38 @@ pub struct Analysis {
 /// Expressions repeat across files (both source-prefix variants, copied
 /// mixins, generated rule sets): analyse each distinct text once per run.
 /// `analyze` is a pure function of the text, so a bounded memo is safe.
-const MEMO_MAX_ENTRIES: usize = 65_536;
+/// What the memo may hold, estimated in bytes; reaching it starts a new memo
+/// (the language server lives for a whole session of edits).
+const MEMO_MAX_BYTES: usize = 32 << 20;
 const MEMO_MAX_QUERY: usize = 4_096;
 
 /// Each entry keeps the AST of a query that parsed until the query-semantics
 /// layer takes it (`analyze_with_ast`), so a distinct text is parsed once.
 type Entry = (Result<Analysis, PromError>, Option<Expr>);
-type Memo = std::sync::Mutex<std::collections::HashMap<String, Entry, foldhash::fast::RandomState>>;
+#[derive(Default)]
+struct Table {
+    entries: std::collections::HashMap<String, Entry, foldhash::fast::RandomState>,
+    bytes: usize,
+}
+type Memo = std::sync::Mutex<Table>;
+
+/// Rough size of an entry: the key, the tokens, the facts, and the AST
+/// (a few nodes per token) while it is kept.
+fn entry_bytes(query: &str, e: &Entry) -> usize {
+    let (facts, tokens) = match &e.0 {
+        Ok(a) => (
+            a.facts.metrics.len()
+                + a.facts.matchers.len()
+                + a.facts.labels.len()
+                + a.facts.functions.len()
+                + a.facts.range_windows.len(),
+            a.tokens.len(),
+        ),
+        Err(_) => (1, 0),
+    };
+    let ast = if e.1.is_some() { 64 * tokens } else { 0 };
+    query.len() + 192 + 24 * tokens + 96 * facts + ast
+}
 
 fn memo() -> &'static Memo {
     static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
@@ -303,17 +328,26 @@ pub fn analyze(query: &str) -> Result<Analysis, PromError> {
     if query.len() > MEMO_MAX_QUERY {
         return analyze_uncached(query).map(|(a, _)| a);
     }
-    if let Some((hit, _)) = memo().lock().unwrap_or_else(|e| e.into_inner()).get(query) {
+    if let Some((hit, _)) = memo()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entries
+        .get(query)
+    {
         return hit.clone();
     }
-    let (result, ast) = match analyze_uncached(query) {
+    let entry: Entry = match analyze_uncached(query) {
         Ok((a, e)) => (Ok(a), Some(e)),
         Err(e) => (Err(e), None),
     };
+    let result = entry.0.clone();
+    let size = entry_bytes(query, &entry);
     let mut m = memo().lock().unwrap_or_else(|e| e.into_inner());
-    if m.len() < MEMO_MAX_ENTRIES {
-        m.insert(query.to_string(), (result.clone(), ast));
+    if m.bytes + size > MEMO_MAX_BYTES {
+        *m = Table::default();
     }
+    m.bytes += size;
+    m.entries.insert(query.to_string(), entry);
     result
 }
 
@@ -324,7 +358,7 @@ pub fn analyze(query: &str) -> Result<Analysis, PromError> {
 pub fn analyze_with_ast(query: &str) -> Option<(Analysis, Expr)> {
     if query.len() <= MEMO_MAX_QUERY {
         let mut m = memo().lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((Ok(a), ast)) = m.get_mut(query) {
+        if let Some((Ok(a), ast)) = m.entries.get_mut(query) {
             if let Some(e) = ast.take() {
                 return Some((a.clone(), e));
             }
