@@ -51,12 +51,17 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 /// The reason the "suppress" code action writes; the author replaces it.
 pub const REASON_PLACEHOLDER: &str = "TODO: say why this is acceptable";
 
+/// Estimated bytes each analysis memo may hold in the language server.
+pub const LSP_MEMO_BYTES: usize = 32 << 20;
+
 /// Run the server on stdin/stdout until `exit`. Returns the process exit
 /// code: 0 after `shutdown` then `exit`, 1 for `exit` without `shutdown`
 /// or for input the framing cannot recover from (LSP specification).
 /// Malformed messages are answered with JSON-RPC errors and the server goes
 /// on (see [`crate::outputs::lsp_io`]).
 pub fn run_stdio() -> i32 {
+    // a session-long process: analyses of closed documents must not pile up
+    crate::syntax::set_memo_budget(LSP_MEMO_BYTES);
     let (tx, rx) = std::sync::mpsc::sync_channel::<lsp_io::Incoming>(64);
     std::thread::spawn(move || {
         let stdin = std::io::stdin();

@@ -15,6 +15,21 @@ pub mod re2;
 pub mod schema;
 pub mod yaml;
 
+/// How many bytes (estimated) each per-run memo of analyses may hold before
+/// it starts again: the PromQL analyses here and the query semantics in
+/// `analysis`. A run of `check` keeps every distinct expression (128 MiB:
+/// the whole shared corpus, dashboards included, needs about 40); the
+/// language server, alive for a whole session of edits, sets a smaller one.
+static MEMO_BUDGET: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(128 << 20);
+
+pub fn memo_budget() -> usize {
+    MEMO_BUDGET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+pub fn set_memo_budget(bytes: usize) {
+    MEMO_BUDGET.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// A lazily computed value (a string's offset map) that a model carries
 /// along: computed on first use, then shared by every later lookup, so N
 /// findings in one string cost O(N + length) instead of O(N x length). It

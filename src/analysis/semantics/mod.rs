@@ -363,10 +363,10 @@ impl Budget {
 
 // ------------------------------------------------------------------ memo
 
-/// What the memo may hold, estimated in bytes. A run that reaches it starts
-/// a new memo: the language server lives for a session of edits and catalog
-/// reloads, and kept every analysis of every document it ever opened.
-const MEMO_MAX_BYTES: usize = 32 << 20;
+// What the memo may hold, estimated in bytes, is `syntax::memo_budget()`; a
+// run that reaches it starts a new memo (the language server lives for a
+// session of edits and catalog reloads, and kept every analysis of every
+// document it ever opened).
 
 type Table = std::collections::HashMap<String, Option<Arc<Semantics>>, foldhash::fast::RandomState>;
 /// (language, catalog id) -> text -> semantics, and the estimated bytes.
@@ -432,7 +432,7 @@ fn memoized(
     remember(&result);
     let size = entry_bytes(text, &result);
     let mut m = memo().lock().unwrap_or_else(|e| e.into_inner());
-    if m.bytes + size > MEMO_MAX_BYTES {
+    if m.bytes + size > crate::syntax::memo_budget() {
         *m = Tables::default();
     }
     m.bytes += size;

@@ -286,9 +286,8 @@ pub struct Analysis {
 /// Expressions repeat across files (both source-prefix variants, copied
 /// mixins, generated rule sets): analyse each distinct text once per run.
 /// `analyze` is a pure function of the text, so a bounded memo is safe.
-/// What the memo may hold, estimated in bytes; reaching it starts a new memo
-/// (the language server lives for a whole session of edits).
-const MEMO_MAX_BYTES: usize = 32 << 20;
+/// What the memo may hold, estimated in bytes, is [`crate::syntax::memo_budget`];
+/// reaching it starts a new memo.
 const MEMO_MAX_QUERY: usize = 4_096;
 
 /// Each entry keeps the AST of a query that parsed until the query-semantics
@@ -343,7 +342,7 @@ pub fn analyze(query: &str) -> Result<Analysis, PromError> {
     let result = entry.0.clone();
     let size = entry_bytes(query, &entry);
     let mut m = memo().lock().unwrap_or_else(|e| e.into_inner());
-    if m.bytes + size > MEMO_MAX_BYTES {
+    if m.bytes + size > crate::syntax::memo_budget() {
         *m = Table::default();
     }
     m.bytes += size;
