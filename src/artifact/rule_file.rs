@@ -306,7 +306,9 @@ impl Builder {
             );
             return Vec::new();
         };
-        let mut out = Vec::new();
+        // sized exactly: most rules carry one or two labels (a growing vector
+        // starts at four)
+        let mut out = Vec::with_capacity(entries.len());
         for (k, val) in entries {
             match (Scalar::from_node(k), Scalar::from_node(val)) {
                 (Some(ks), Some(vs)) => out.push((ks, vs)),
@@ -512,6 +514,8 @@ impl RuleFile {
                             None,
                         ),
                         Some(rs) => {
+                            // sized once: a 10,000-rule group grew by doubling
+                            rules.reserve_exact(rs.len());
                             for r in rs {
                                 if let Some(rule) = build_rule(&mut b, r, backend) {
                                     rules.push(rule);
