@@ -357,3 +357,29 @@ fn contract(c: &ContractArtifact, file: &FileRef, policy: &Policy, f: &mut FileF
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn merged_sets_hold_every_member_once_whichever_way_they_merge() {
+        let big: Vec<String> = (0..100).map(|i| format!("job:x:{i:03}")).collect();
+        let big: Vec<&str> = big.iter().map(String::as_str).collect();
+        // a small set into a large one (member by member), then a large one
+        // into a large one (two sorted runs), then into an empty one
+        let mut into = set(&big[..90]);
+        merge_set(&mut into, &mut set(&["job:x:005", "a:new"]));
+        merge_set(&mut into, &mut set(&big[50..]));
+        let mut empty = BTreeSet::new();
+        merge_set(&mut empty, &mut into.clone());
+        let mut want = set(&big);
+        want.insert("a:new".into());
+        assert_eq!(into, want);
+        assert_eq!(empty, want);
+    }
+}
