@@ -30,6 +30,26 @@ pub fn set_memo_budget(bytes: usize) {
     MEMO_BUDGET.store(bytes, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// A memo's contents and an estimate of their bytes, within
+/// [`memo_budget`]: an entry that would pass it starts the memo again.
+#[derive(Default)]
+pub struct Budgeted<T> {
+    pub contents: T,
+    bytes: usize,
+}
+
+impl<T: Default> Budgeted<T> {
+    /// Room for an entry of `size` estimated bytes: the contents to insert
+    /// it into, emptied first when it would not fit.
+    pub fn make_room(&mut self, size: usize) -> &mut T {
+        if self.bytes + size > memo_budget() {
+            *self = Budgeted::default();
+        }
+        self.bytes += size;
+        &mut self.contents
+    }
+}
+
 /// A lazily computed value (a string's offset map) that a model carries
 /// along: computed on first use, then shared by every later lookup, so N
 /// findings in one string cost O(N + length) instead of O(N x length). It

@@ -369,13 +369,9 @@ impl Budget {
 // document it ever opened).
 
 type Table = std::collections::HashMap<String, Option<Arc<Semantics>>, foldhash::fast::RandomState>;
-/// (language, catalog id) -> text -> semantics, and the estimated bytes.
-#[derive(Default)]
-struct Tables {
-    by_key: std::collections::HashMap<(Lang, usize), Table>,
-    bytes: usize,
-}
-type Memo = std::sync::Mutex<Tables>;
+/// (language, catalog id) -> text -> semantics.
+type Tables = std::collections::HashMap<(Lang, usize), Table>;
+type Memo = std::sync::Mutex<crate::syntax::Budgeted<Tables>>;
 
 /// Rough size of an entry: the text twice (key and thread's last), the
 /// structures, and a share per label and event.
@@ -420,7 +416,7 @@ fn memoized(
     if let Some(hit) = memo()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .by_key
+        .contents
         .get(&key)
         .and_then(|t| t.get(text))
     {
@@ -431,12 +427,10 @@ fn memoized(
     let result = compute().map(Arc::new);
     remember(&result);
     let size = entry_bytes(text, &result);
-    let mut m = memo().lock().unwrap_or_else(|e| e.into_inner());
-    if m.bytes + size > crate::syntax::memo_budget() {
-        *m = Tables::default();
-    }
-    m.bytes += size;
-    m.by_key
+    memo()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .make_room(size)
         .entry(key)
         .or_default()
         .insert(text.to_string(), result.clone());

@@ -80,7 +80,8 @@ fn identity(q: &RuleQuery<'_>) -> String {
 /// The output identities of a rule file's rules, first definitions only (a
 /// repeat inside the file is reported by the file check), for the
 /// cross-file comparison. Gathered by `file_facts` for the files under
-/// `scope: folder`, whether or not the rule is enabled there; fixed matcher values do not depend on contracts, so no catalog is needed.
+/// `scope: folder`, whether or not the rule is enabled there; fixed matcher
+/// values do not depend on contracts, so no catalog is needed.
 pub fn identities(rf: &RuleFile, file: &FileRef) -> Vec<RuleIdentity> {
     let cat = crate::analysis::semantics::Catalog::empty();
     let mut seen = std::collections::HashSet::new();

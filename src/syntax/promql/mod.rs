@@ -293,12 +293,8 @@ const MEMO_MAX_QUERY: usize = 4_096;
 /// Each entry keeps the AST of a query that parsed until the query-semantics
 /// layer takes it (`analyze_with_ast`), so a distinct text is parsed once.
 type Entry = (Result<Analysis, PromError>, Option<Expr>);
-#[derive(Default)]
-struct Table {
-    entries: std::collections::HashMap<String, Entry, foldhash::fast::RandomState>,
-    bytes: usize,
-}
-type Memo = std::sync::Mutex<Table>;
+type Table = std::collections::HashMap<String, Entry, foldhash::fast::RandomState>;
+type Memo = std::sync::Mutex<crate::syntax::Budgeted<Table>>;
 
 /// Rough size of an entry: the key, the tokens, the facts, and the AST
 /// (a few nodes per token) while it is kept.
@@ -330,7 +326,7 @@ pub fn analyze(query: &str) -> Result<Analysis, PromError> {
     if let Some((hit, _)) = memo()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .entries
+        .contents
         .get(query)
     {
         return hit.clone();
@@ -341,12 +337,11 @@ pub fn analyze(query: &str) -> Result<Analysis, PromError> {
     };
     let result = entry.0.clone();
     let size = entry_bytes(query, &entry);
-    let mut m = memo().lock().unwrap_or_else(|e| e.into_inner());
-    if m.bytes + size > crate::syntax::memo_budget() {
-        *m = Table::default();
-    }
-    m.bytes += size;
-    m.entries.insert(query.to_string(), entry);
+    memo()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .make_room(size)
+        .insert(query.to_string(), entry);
     result
 }
 
@@ -357,7 +352,7 @@ pub fn analyze(query: &str) -> Result<Analysis, PromError> {
 pub fn analyze_with_ast(query: &str) -> Option<(Analysis, Expr)> {
     if query.len() <= MEMO_MAX_QUERY {
         let mut m = memo().lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((Ok(a), ast)) = m.entries.get_mut(query) {
+        if let Some((Ok(a), ast)) = m.contents.get_mut(query) {
             if let Some(e) = ast.take() {
                 return Some((a.clone(), e));
             }
