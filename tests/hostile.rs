@@ -473,3 +473,19 @@ pub fn json_diags(o: &Output) -> Vec<serde_json::Value> {
 }
 
 pub const CANARY_RULES: &str = CANARY;
+
+/// A rule file with one recording rule of expression `expr`, as written.
+pub fn rule_file(expr: &str) -> String {
+    format!("groups:\n  - name: g\n    rules:\n      - record: openbao:x:y\n        expr: {expr}\n")
+}
+
+/// What an interrupted `generate` could leave in `root`: its staging
+/// directories and temporary files.
+pub fn leftovers(root: &Path) -> Vec<String> {
+    std::fs::read_dir(root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".generated.") || n.contains(".tmp"))
+        .collect()
+}

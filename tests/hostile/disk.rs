@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::{copy_dir, o11ylint, stderr, stdout};
+use super::{copy_dir, leftovers, o11ylint, stderr, stdout};
 
 /// A tmpfs of `kib` KiB at a fresh directory, unmounted when dropped.
 struct SmallDisk {
@@ -47,15 +47,6 @@ impl Drop for SmallDisk {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg(self.dir.path()).status();
     }
-}
-
-fn leftovers(root: &Path) -> Vec<String> {
-    std::fs::read_dir(root)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".generated.") || n.contains(".tmp"))
-        .collect()
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
-use super::{copy_dir, json_diags, o11ylint, repo, stderr, stdout, CANARY_RULES};
+use super::{copy_dir, json_diags, leftovers, o11ylint, repo, stderr, stdout, CANARY_RULES};
 
 /// A minimal repository with one contract, generated into `generated/`.
 pub fn generated_repo() -> tempfile::TempDir {
@@ -405,15 +405,6 @@ fn w3_case49_generate_lists_the_files_it_removes_and_replaces_a_generated_link()
         .unwrap()
         .file_type()
         .is_symlink());
-}
-
-fn leftovers(root: &Path) -> Vec<String> {
-    std::fs::read_dir(root)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".generated."))
-        .collect()
 }
 
 #[test]

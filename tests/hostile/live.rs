@@ -177,6 +177,17 @@ fn stand_in(how: Misbehave) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsi
     (port, seen)
 }
 
+/// One request at a time, each given a second, and the backend given up
+/// after two failures in a row.
+const ONE_AT_A_TIME_TWO_STRIKES: &[&str] = &[
+    "--timeout",
+    "1s",
+    "--max-failures",
+    "2",
+    "--concurrency",
+    "1",
+];
+
 fn validate_with(dir: &Path, port: u16, extra: &[&str]) -> std::process::Output {
     let url = format!("http://127.0.0.1:{port}");
     let mut args = vec!["validate-queries", "--prometheus", &url, "--retries", "0"];
@@ -203,18 +214,7 @@ fn h9_case89_circuit_breaker_stops_asking_a_backend_that_does_not_answer() {
     use std::sync::atomic::Ordering;
     let tmp = contract_repo();
     let (port, seen) = stand_in(Misbehave::Stall);
-    let o = validate_with(
-        tmp.path(),
-        port,
-        &[
-            "--timeout",
-            "1s",
-            "--max-failures",
-            "2",
-            "--concurrency",
-            "1",
-        ],
-    );
+    let o = validate_with(tmp.path(), port, ONE_AT_A_TIME_TWO_STRIKES);
     let out = stdout(&o) + &stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     // two requests timed out in a row; no further request was sent
@@ -460,18 +460,7 @@ fn case103_the_token_is_never_printed() {
 fn case91_a_trickled_answer_ends_at_the_timeout() {
     let tmp = contract_repo();
     let (port, _) = stand_in(Misbehave::Trickle);
-    let o = validate_with(
-        tmp.path(),
-        port,
-        &[
-            "--timeout",
-            "1s",
-            "--max-failures",
-            "2",
-            "--concurrency",
-            "1",
-        ],
-    );
+    let o = validate_with(tmp.path(), port, ONE_AT_A_TIME_TWO_STRIKES);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(

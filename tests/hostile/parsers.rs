@@ -1,10 +1,6 @@
 //! Parser and analyser budgets (review cases C1, H3, P3).
 
-use super::{json_diags, o11ylint, repo, stderr, CANARY_RULES};
-
-fn rule_file(expr: &str) -> String {
-    format!("groups:\n  - name: g\n    rules:\n      - record: openbao:x:y\n        expr: {expr}\n")
-}
+use super::{json_diags, o11ylint, repo, rule_file, stderr, CANARY_RULES};
 
 fn budget_findings(d: &[serde_json::Value], file: &str) -> usize {
     d.iter()

@@ -3,10 +3,9 @@
 
 use super::{json_diags, o11ylint, repo, stderr, stdout, CANARY_RULES};
 
+/// [`super::rule_file`] with the expression single-quoted.
 fn rule_file(expr: &str) -> String {
-    format!(
-        "groups:\n  - name: g\n    rules:\n      - record: openbao:x:y\n        expr: '{expr}'\n"
-    )
+    super::rule_file(&format!("'{expr}'"))
 }
 
 fn found<'a>(d: &'a [serde_json::Value], file: &str) -> Vec<(&'a str, &'a str)> {
