@@ -500,20 +500,28 @@ def start_blackbox(state: Path) -> subprocess.Popen:
     d.mkdir(parents=True, exist_ok=True)
     cfg = d / "blackbox.yml"
     shutil.copyfile(BLACKBOX_CONFIG, cfg)
-    log_f = open(d / "blackbox.log", "ab")
-    p = subprocess.Popen(
+    return start_until_ready(
+        "blackbox exporter", d, "blackbox.log",
         [exe, f"--config.file={cfg}", f"--web.listen-address=127.0.0.1:{BLACKBOX_PORT}"],
-        stdout=log_f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        f"http://127.0.0.1:{BLACKBOX_PORT}/metrics",
     )
+
+
+def start_until_ready(name: str, d: Path, log: str, argv: list[str], ready_url: str) -> subprocess.Popen:
+    """Start `argv` in its own session with its output in `d/log` and its PID in `d/pid`
+    (stopped by PID), then wait up to 30 s for `ready_url` to answer 200."""
+    log_f = open(d / log, "ab")
+    p = subprocess.Popen(argv, stdout=log_f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                         start_new_session=True)
     (d / "pid").write_text(str(p.pid))
     for _ in range(300):
-        code, _ = http("GET", f"http://127.0.0.1:{BLACKBOX_PORT}/metrics", timeout=2)
+        code, _ = http("GET", ready_url, timeout=2)
         if code == 200:
             return p
         if p.poll() is not None:
-            raise SystemExit(f"blackbox exporter exited; see {d / 'blackbox.log'}")
+            raise SystemExit(f"{name} exited; see {d / log}")
         time.sleep(0.1)
-    raise SystemExit("blackbox exporter does not answer")
+    raise SystemExit(f"{name} does not answer at {ready_url}")
 
 
 def prometheus_config(rule_files: list[Path], interval: str, blackbox: bool = False, extra_jobs: str = "") -> str:
@@ -556,21 +564,12 @@ def start_prometheus(state: Path, rule_files: list[Path], interval: str = "1s", 
     d = state / "prometheus"
     d.mkdir(parents=True, exist_ok=True)
     (d / "prometheus.yml").write_text(prometheus_config(rule_files, interval, blackbox))
-    log_f = open(d / "prometheus.log", "ab")
-    p = subprocess.Popen(
+    return start_until_ready(
+        "prometheus", d, "prometheus.log",
         [prom, f"--config.file={d / 'prometheus.yml'}", f"--storage.tsdb.path={d / 'data'}",
          f"--web.listen-address=127.0.0.1:{PROM_PORT}", "--storage.tsdb.retention.time=1d"],
-        stdout=log_f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        f"http://127.0.0.1:{PROM_PORT}/-/ready",
     )
-    (d / "pid").write_text(str(p.pid))
-    for _ in range(300):
-        code, _ = http("GET", f"http://127.0.0.1:{PROM_PORT}/-/ready", timeout=2)
-        if code == 200:
-            return p
-        if p.poll() is not None:
-            raise SystemExit(f"prometheus exited; see {d / 'prometheus.log'}")
-        time.sleep(0.1)
-    raise SystemExit("prometheus does not become ready")
 
 
 def scrape(c: Cluster, n: int, token: str | None, unauth: bool = False) -> tuple[int, str]:
