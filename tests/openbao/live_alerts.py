@@ -350,7 +350,9 @@ def main() -> int:
             # with its first call, which rate() never counts). On a machine
             # with more or faster cores that may stay under 2 s: from the
             # fourth round the same role issues 8192-bit keys, which take
-            # longer than 2 s anywhere.
+            # longer than 2 s anywhere. The 5-minute mean crosses 2 s after
+            # four or five rounds here (CI runs of 2026-12-06: 4, 5, and once
+            # not within 5), so up to eight are allowed.
             if i == 3:
                 big_rsa_role(8192)
             n = 4 if i < 3 else 1
@@ -363,7 +365,7 @@ def main() -> int:
                     if code != 200:
                         raise SystemExit(f"pki/issue/rsa4096: HTTP {code}: {raw[:300]}")
         until_firing("certificates with 4096-bit RSA keys, four at a time", "OpenBaoPKIOperationLatencyElevated",
-                     rsa4096, rounds=5)
+                     rsa4096, rounds=8)
 
         blob = base64.b64encode(os.urandom(600 * 1024)).decode()
 
